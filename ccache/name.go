@@ -1,0 +1,286 @@
+package ccache
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// DefaultName is MIT's built-in default cache name, used when neither the
+// command line, KRB5CCNAME nor krb5.conf names one.
+const DefaultName = "FILE:/tmp/krb5cc_%{uid}"
+
+// Name is a resolved credential cache name.
+type Name struct {
+	Type     string // "FILE" or "DIR"
+	Residual string // what follows "TYPE:", made absolute: a path, a DIR collection directory, or ":path" for one DIR cache
+	Path     string // the cache file to read and write; for a DIR collection, its primary cache
+}
+
+// String gives the name the way MIT's klist prints it, which for a DIR
+// collection is the primary cache it resolves to ("DIR::/dir/tkt").
+func (n Name) String() string {
+	if n.Type == "DIR" {
+		return "DIR::" + n.Path
+	}
+	return n.Type + ":" + n.Path
+}
+
+// ErrUnsupportedType matches (errors.Is) the error ParseName returns for
+// cache types MIT knows but krenew cannot read or write.
+var ErrUnsupportedType = errors.New("unsupported credential cache type")
+
+type unsupportedTypeError struct{ typ string }
+
+func (e *unsupportedTypeError) Error() string {
+	return fmt.Sprintf("credential cache type %s is not supported yet", e.typ)
+}
+
+func (e *unsupportedTypeError) Is(target error) bool { return target == ErrUnsupportedType }
+
+// knownUnsupported are the other types MIT (and Heimdal, for API and
+// MSLSA) accept, so that they get a "not supported" rather than an
+// "unknown type" answer.
+var knownUnsupported = map[string]bool{
+	"KEYRING": true, "KCM": true, "MEMORY": true, "API": true, "MSLSA": true,
+}
+
+// ParseName resolves a cache name as MIT's krb5_cc_resolve does: the text
+// before the first colon is the type (case-sensitive, as in MIT), a name
+// without a colon or with a one-letter prefix is a FILE path, "DIR:dir" is
+// the primary cache of a collection and "DIR::path" one cache in it.
+//
+// Tokens such as %{uid} are not expanded here: MIT expands them only in
+// default_ccache_name, never in KRB5CCNAME or kinit -c, and krenew must
+// name the same file klist does. Resolve expands where MIT does.
+//
+// Relative paths are made absolute against the current directory so that
+// the name keeps meaning the same file after the daemon changes directory.
+func ParseName(raw string) (Name, error) {
+	typ, residual := "FILE", raw
+	// MIT takes a one-letter prefix for a drive letter of a FILE path.
+	if i := strings.IndexByte(raw, ':'); i >= 0 && !(i == 1 && isASCIILetter(raw[0])) {
+		typ, residual = raw[:i], raw[i+1:]
+	}
+	switch {
+	case typ == "FILE":
+		return parseFileName(residual)
+	case typ == "DIR":
+		return parseDirName(residual)
+	case knownUnsupported[typ]:
+		return Name{Type: typ, Residual: residual}, &unsupportedTypeError{typ: typ}
+	case knownUnsupported[strings.ToUpper(typ)] || strings.EqualFold(typ, "FILE") || strings.EqualFold(typ, "DIR"):
+		return Name{}, fmt.Errorf("unknown credential cache type %q in %q: cache types are upper case, as in %s:%s",
+			typ, raw, strings.ToUpper(typ), residual)
+	case typ == "":
+		return Name{}, fmt.Errorf("cache name %q has an empty type before the colon", raw)
+	default:
+		return Name{}, fmt.Errorf("unknown credential cache type %q in %q (for a file whose name has a colon, write FILE:%s)",
+			typ, raw, raw)
+	}
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+func parseFileName(residual string) (Name, error) {
+	if residual == "" {
+		return Name{}, errors.New("the FILE cache name has no path")
+	}
+	p, err := absPath(residual)
+	if err != nil {
+		return Name{}, err
+	}
+	return Name{Type: "FILE", Residual: p, Path: p}, nil
+}
+
+func parseDirName(residual string) (Name, error) {
+	if sub, ok := strings.CutPrefix(residual, ":"); ok {
+		return parseDirSubsidiary(sub)
+	}
+	if residual == "" {
+		return Name{}, errors.New("the DIR cache name has no directory")
+	}
+	dir, err := absPath(residual)
+	if err != nil {
+		return Name{}, err
+	}
+	if err := checkCollectionDir(dir); err != nil {
+		return Name{}, err
+	}
+	primary, err := readPrimary(dir)
+	if err != nil {
+		return Name{}, err
+	}
+	return Name{Type: "DIR", Residual: dir, Path: filepath.Join(dir, primary)}, nil
+}
+
+// parseDirSubsidiary checks what MIT checks for "DIR::path": the file has a
+// parent directory and its name starts with "tkt", the prefix MIT uses to
+// tell caches from the primary file when it lists a collection.
+func parseDirSubsidiary(path string) (Name, error) {
+	dir, file := filepath.Split(path)
+	if dir == "" {
+		return Name{}, fmt.Errorf("the DIR cache path %q has no parent directory", path)
+	}
+	if !strings.HasPrefix(file, "tkt") {
+		return Name{}, fmt.Errorf("the DIR cache path %q names a file that does not begin with \"tkt\"", path)
+	}
+	p, err := absPath(path)
+	if err != nil {
+		return Name{}, err
+	}
+	if err := checkCollectionDir(filepath.Dir(p)); err != nil {
+		return Name{}, err
+	}
+	return Name{Type: "DIR", Residual: ":" + p, Path: p}, nil
+}
+
+// checkCollectionDir rejects a collection "directory" that is something
+// else. A missing directory is fine: MIT creates it (mode 0700) when the
+// cache is first used, and so must the writer.
+func checkCollectionDir(dir string) error {
+	st, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cannot use credential cache directory: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("credential cache directory %s exists but is not a directory", dir)
+	}
+	return nil
+}
+
+// readPrimary returns the file name stored in dir/primary, or "tkt" when
+// there is no such file yet (MIT then writes "tkt" there itself). A primary
+// file MIT would refuse is an error here too rather than a silent fallback,
+// so krenew never renews a different cache than klist shows.
+func readPrimary(dir string) (string, error) {
+	path := filepath.Join(dir, "primary")
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "tkt", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("cannot read the primary cache of collection %s: %w", dir, err)
+	}
+	defer f.Close()
+	// MIT reads one line with fgets into 64 bytes and insists on the
+	// newline, so a longer line, or one without a newline, is invalid.
+	line, err := bufio.NewReader(io.LimitReader(f, 63)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("cannot read the primary cache of collection %s: %w", dir, err)
+	}
+	if line == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	if !strings.HasSuffix(line, "\n") {
+		return "", fmt.Errorf("%s does not hold one line naming the primary cache", path)
+	}
+	name := strings.TrimSuffix(line, "\n")
+	if !strings.HasPrefix(name, "tkt") || strings.ContainsAny(name, `/\`) {
+		return "", fmt.Errorf("%s contains an invalid cache file name %q", path, name)
+	}
+	return name, nil
+}
+
+func absPath(p string) (string, error) {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("cannot make cache path %q absolute: %w", p, err)
+	}
+	return a, nil
+}
+
+// Resolve picks the cache the way kinit does: the command line, else
+// KRB5CCNAME, else krb5.conf's default_ccache_name (with its tokens
+// expanded), else MIT's built-in FILE:/tmp/krb5cc_%{uid}.
+func Resolve(flagValue, envKRB5CCNAME, confDefault string) (Name, error) {
+	var raw, source string
+	switch {
+	case flagValue != "":
+		raw, source = flagValue, "--cache"
+	case envKRB5CCNAME != "":
+		raw, source = envKRB5CCNAME, "KRB5CCNAME"
+	default:
+		raw, source = confDefault, "default_ccache_name in krb5.conf"
+		if raw == "" {
+			raw, source = DefaultName, "the built-in default"
+		}
+		expanded, err := ExpandTokens(raw)
+		if err != nil {
+			return Name{}, fmt.Errorf("cache name %q from %s: %w", raw, source, err)
+		}
+		raw = expanded
+	}
+	n, err := ParseName(raw)
+	if err != nil {
+		return n, fmt.Errorf("cache name %q from %s: %w", raw, source, err)
+	}
+	return n, nil
+}
+
+// ExpandTokens expands MIT's path tokens (krb5.conf "parameter
+// expansion") for Unix: %{uid} and %{USERID} are the real user ID, %{euid}
+// the effective one, %{username} the effective user's name, %{TEMP} is
+// $TMPDIR or /tmp, %{null} is empty. Only "%{...}" is special; a lone '%'
+// is literal. The build-time directories %{LIBDIR}, %{BINDIR} and
+// %{SBINDIR} mean nothing outside MIT's own installation and are errors,
+// as are unknown tokens (MIT also fails on them).
+func ExpandTokens(s string) (string, error) {
+	var b strings.Builder
+	rest := s
+	for {
+		i := strings.Index(rest, "%{")
+		if i < 0 {
+			b.WriteString(rest)
+			return b.String(), nil
+		}
+		b.WriteString(rest[:i])
+		rest = rest[i+2:]
+		j := strings.IndexByte(rest, '}')
+		if j < 0 {
+			return "", fmt.Errorf("token %q has no closing }", "%{"+rest)
+		}
+		v, err := expandToken(rest[:j])
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(v)
+		rest = rest[j+1:]
+	}
+}
+
+func expandToken(tok string) (string, error) {
+	switch tok {
+	case "uid", "USERID":
+		return strconv.Itoa(os.Getuid()), nil
+	case "euid":
+		return strconv.Itoa(os.Geteuid()), nil
+	case "username":
+		uid := strconv.Itoa(os.Geteuid())
+		u, err := user.LookupId(uid)
+		if err != nil {
+			return "", fmt.Errorf("cannot expand %%{username}: no user name for uid %s: %w", uid, err)
+		}
+		return u.Username, nil
+	case "TEMP":
+		if d := os.Getenv("TMPDIR"); d != "" {
+			return d, nil
+		}
+		return "/tmp", nil
+	case "null":
+		return "", nil
+	case "LIBDIR", "BINDIR", "SBINDIR":
+		return "", fmt.Errorf("token %%{%s} is not supported in a cache name", tok)
+	}
+	return "", fmt.Errorf("unknown token %%{%s}", tok)
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// execute runs the mode the command line selected and returns the exit
+// status. Failures are reported here, once, through report.
+func execute(o *options) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	s, err := newSession(o)
+	if err != nil {
+		return report(err)
+	}
+	switch {
+	case o.mode == modeStatus:
+		return runStatus(s, o)
+	case o.keytab != "" || o.keytabPrincipal:
+		err = &failure{msg: "keytab mode (-f/-U) is not implemented yet", hint: "use kinit -k or k5start for now"}
+	case o.mode == modeOnce:
+		err = runOnce(ctx, s, o)
+	default:
+		err = &failure{msg: "only --once and --status are implemented yet; the renewal daemon and command mode are not",
+			hint: "use 'krenew --once' from cron, or kstart's krenew, for now"}
+	}
+	if err != nil {
+		return report(err)
+	}
+	return exitOK
+}

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package testkdc
+
+import "syscall"
+
+func kdcProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}

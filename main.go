@@ -1,0 +1,48 @@
+// Command krenew gets a renewable Kerberos TGT once, with one password
+// prompt, and keeps it renewed for as long as the KDC allows, alone, around
+// one command, or from a keytab. See krenew(1) and ../shared/CLI.md.
+package main
+
+import (
+	"errors"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+func main() {
+	os.Exit(run(os.Args))
+}
+
+// run is main without os.Exit, so that deferred cleanups run and the
+// exit status is decided in one place.
+func run(args []string) int {
+	var opts *options
+	app := newApp(func(c *cli.Context) error {
+		o, err := optionsFrom(c)
+		if err != nil {
+			return err
+		}
+		opts = o
+		return nil
+	})
+	if err := app.Run(args); err != nil {
+		return reportUsageError(err)
+	}
+	if opts == nil { // --help or --version was handled by the library
+		return exitOK
+	}
+	return execute(opts)
+}
+
+// reportUsageError prints a flag-parsing or validation failure and gives
+// the usage exit status; nothing else can fail inside app.Run.
+func reportUsageError(err error) int {
+	var ue *usageError
+	if !errors.As(err, &ue) {
+		ue = &usageError{msg: err.Error()}
+	}
+	errorf("%s", ue.msg)
+	hintf("see 'krenew --help' for usage")
+	return exitUsage
+}

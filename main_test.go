@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/krenew/krenew/internal/testkdc"
+)
+
+// krenewBin is the binary under test, built once by TestMain. Tests always
+// run it by path: kstart's own krenew may be on PATH.
+var krenewBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "krenew-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	krenewBin = filepath.Join(dir, "krenew")
+	build := exec.Command("go", "build", "-race", "-o", krenewBin, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building krenew:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// errorLines are the "krenew: error:" lines; the standard says a failure
+// is exactly one of them.
+func (r result) errorLines() []string {
+	var out []string
+	for _, l := range strings.Split(r.stderr, "\n") {
+		if strings.HasPrefix(l, "krenew: error: ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// krenew runs the built binary against the KDC (env from k, or a plain
+// environment when k is nil) in a new session, so that it never finds the
+// developer's terminal: a prompt must come from --password-stdin.
+func krenew(t *testing.T, k *testkdc.KDC, stdin string, args ...string) result {
+	t.Helper()
+	return krenewEnv(t, k, nil, stdin, args...)
+}
+
+func krenewEnv(t *testing.T, k *testkdc.KDC, extraEnv []string, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, krenewBin, args...)
+	if k != nil {
+		cmd.Env = k.Env()
+	} else {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, "LC_ALL=C")
+	cmd.Env = append(cmd.Env, extraEnv...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errOut.String()}
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("running krenew %v: %v", args, err)
+		}
+		r.code = ee.ExitCode()
+	}
+	t.Logf("krenew %s -> %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	return r
+}
+
+func cacheIn(t *testing.T, name string) (ccname, path string) {
+	path = filepath.Join(t.TempDir(), name)
+	return "FILE:" + path, path
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// mitKinit fills cache with a ticket from MIT kinit, the reference client.
+func mitKinit(t *testing.T, k *testkdc.KDC, cache, principal, password string, args ...string) {
+	t.Helper()
+	all := append([]string{"-c", cache}, args...)
+	all = append(all, principal)
+	out, errOut, code := k.RunStdin(t, password+"\n", "kinit", all...)
+	if code != 0 {
+		t.Fatalf("kinit %v: exit %d\n%s%s", all, code, out, errOut)
+	}
+}
+
+func wantOneError(t *testing.T, r result, code int, fragments ...string) {
+	t.Helper()
+	if r.code != code {
+		t.Errorf("exit status %d, want %d", r.code, code)
+	}
+	lines := r.errorLines()
+	if len(lines) != 1 {
+		t.Fatalf("want exactly one 'krenew: error:' line, got %d:\n%s", len(lines), r.stderr)
+	}
+	for _, f := range fragments {
+		if !strings.Contains(lines[0], f) {
+			t.Errorf("error line %q lacks %q", lines[0], f)
+		}
+	}
+	if strings.HasSuffix(lines[0], ".") {
+		t.Errorf("error line ends in a period: %q", lines[0])
+	}
+}
+
+func within(t *testing.T, what string, got, want, slack time.Duration) {
+	t.Helper()
+	if got < want-slack || got > want+slack {
+		t.Errorf("%s = %s, want %s (±%s)", what, got, want, slack)
+	}
+}

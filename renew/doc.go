@@ -1,0 +1,11 @@
+// Package renew owns everything krenew says to a KDC and when it says it:
+// reading krb5.conf, the AS exchange that turns a password into a renewable
+// TGT, the TGS exchange with the RENEW option, the transport that carries
+// both to every KDC of a realm, and the classification of what went wrong
+// into the few kinds of failure a user can act on.
+//
+// gokrb5 is used as a message codec and crypto library only. Its Client is
+// avoided on purpose: Login() keeps the password and silently re-logs-in from
+// a goroutine, its AS-REQ hard-codes a 48h renewable life, and its TCP
+// fallback drops the reply.
+package renew

@@ -1,0 +1,108 @@
+package renew
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
+	"github.com/jcmturner/gokrb5/v8/messages"
+)
+
+// Kind names a failure the way a user has to act on it, not the way the
+// protocol spells it; the CLI maps each kind to one message and one hint.
+type Kind int
+
+const (
+	KindOther Kind = iota
+	KindWrongPassword
+	KindUnknownPrincipal
+	KindPasswordExpired
+	KindClientRevoked
+	KindClockSkew
+	KindKDCUnreachable
+	KindRealmNotConfigured
+	KindNotRenewable
+	KindTicketExpired
+	KindBadReply
+	KindPolicy
+)
+
+// Error is every failure of a KDC exchange. Principal and Realm are filled
+// so that messages can name them without the caller threading them along.
+type Error struct {
+	Kind      Kind
+	Principal string
+	Realm     string
+	KDCs      []string // the KDCs tried, for KindKDCUnreachable
+	Code      int32    // the KRB-ERROR code, 0 when the failure was not a KDC reply
+	Err       error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	switch e.Kind {
+	case KindKDCUnreachable:
+		fmt.Fprintf(&b, "cannot reach any KDC for realm %s (tried %s)", e.Realm, strings.Join(e.KDCs, ", "))
+	default:
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf extracts the failure kind of err, KindOther when it is not a
+// classified KDC failure.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindOther
+}
+
+// kindFromKRBError maps KDC error codes; the mapping differs for AS and
+// TGS exchanges because the same code means "your password" in one and
+// "your ticket" in the other.
+func kindFromKRBError(code int32, renewing bool) Kind {
+	switch code {
+	case errorcode.KDC_ERR_PREAUTH_FAILED, errorcode.KRB_AP_ERR_BAD_INTEGRITY:
+		if renewing {
+			return KindBadReply
+		}
+		return KindWrongPassword
+	case errorcode.KDC_ERR_C_PRINCIPAL_UNKNOWN:
+		return KindUnknownPrincipal
+	case errorcode.KDC_ERR_KEY_EXPIRED:
+		return KindPasswordExpired
+	case errorcode.KDC_ERR_CLIENT_REVOKED:
+		return KindClientRevoked
+	case errorcode.KRB_AP_ERR_SKEW:
+		return KindClockSkew
+	case errorcode.KRB_AP_ERR_TKT_EXPIRED:
+		return KindTicketExpired
+	case errorcode.KDC_ERR_BADOPTION:
+		if renewing {
+			return KindNotRenewable
+		}
+		return KindPolicy
+	case errorcode.KDC_ERR_POLICY:
+		return KindPolicy
+	}
+	return KindOther
+}
+
+func krbError(e messages.KRBError, principal, realm string, renewing bool) *Error {
+	text := errorcode.Lookup(e.ErrorCode)
+	if e.EText != "" && !strings.Contains(text, e.EText) {
+		text += ": " + e.EText
+	}
+	return &Error{
+		Kind:      kindFromKRBError(e.ErrorCode, renewing),
+		Principal: principal,
+		Realm:     realm,
+		Code:      e.ErrorCode,
+		Err:       fmt.Errorf("KDC refused the request for %s: %s", principal, text),
+	}
+}

@@ -1,0 +1,88 @@
+package renew
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/internal/testkdc"
+)
+
+func clientFor(t *testing.T, k *testkdc.KDC) *Client {
+	t.Helper()
+	conf, err := ParseKrb5Conf([]string{k.Krb5Conf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Client{Conf: conf}
+}
+
+func initial(t *testing.T, c *Client, name, password string, life, rlife time.Duration) (ccache.Credential, error) {
+	t.Helper()
+	p, err := ParsePrincipal(name, c.Conf.DefaultRealm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := []byte(password)
+	return c.Initial(context.Background(), InitialRequest{Principal: p, Lifetime: life, Renewable: rlife}, pw)
+}
+
+func TestInitialAndRenewAgainstMITKDC(t *testing.T) {
+	for _, preauth := range []bool{true, false} {
+		k := testkdc.Start(t, testkdc.Options{NoPreauth: !preauth})
+		c := clientFor(t, k)
+		before := time.Now().Truncate(time.Second)
+		cred, err := initial(t, c, "alice", testkdc.AlicePassword, time.Hour, 3*time.Hour)
+		if err != nil {
+			t.Fatalf("preauth=%v: %v", preauth, err)
+		}
+		t.Logf("preauth=%v: %+v", preauth, cred)
+		if !cred.HasFlags(ccache.FlagRenewable | ccache.FlagInitial) {
+			t.Errorf("flags %#x lack renewable|initial", cred.Flags)
+		}
+		if preauth && !cred.HasFlags(ccache.FlagPreAuth) {
+			t.Errorf("flags %#x lack pre-authent", cred.Flags)
+		}
+		if d := cred.EndTime.Sub(before); d < time.Hour-time.Minute || d > time.Hour+time.Minute {
+			t.Errorf("end %s is not an hour away", cred.EndTime)
+		}
+		if d := cred.RenewTill.Sub(before); d < 3*time.Hour-time.Minute || d > 3*time.Hour+time.Minute {
+			t.Errorf("renew-till %s is not 3 hours away", cred.RenewTill)
+		}
+		time.Sleep(1100 * time.Millisecond)
+		renewed, err := c.Renew(context.Background(), cred)
+		if err != nil {
+			t.Fatalf("renew: %v", err)
+		}
+		if !renewed.StartTime.After(cred.StartTime) || !renewed.RenewTill.Equal(cred.RenewTill) || !renewed.Client.Equal(cred.Client) {
+			t.Errorf("renewed %+v from %+v", renewed, cred)
+		}
+	}
+}
+
+func TestInitialErrors(t *testing.T) {
+	k := testkdc.Start(t, testkdc.Options{})
+	c := clientFor(t, k)
+	cases := []struct {
+		name, password string
+		kind           Kind
+	}{
+		{"alice", "wrong", KindWrongPassword},
+		{"nobody", "x", KindUnknownPrincipal},
+		{"alice@NO.SUCH.REALM", "x", KindRealmNotConfigured},
+	}
+	for _, tc := range cases {
+		_, err := initial(t, c, tc.name, tc.password, time.Hour, 2*time.Hour)
+		if KindOf(err) != tc.kind {
+			t.Errorf("%s: error %v (kind %d), want kind %d", tc.name, err, KindOf(err), tc.kind)
+		}
+	}
+	k.Stop()
+	_, err := initial(t, c, "alice", testkdc.AlicePassword, time.Hour, 2*time.Hour)
+	if KindOf(err) != KindKDCUnreachable {
+		t.Errorf("stopped KDC: %v", err)
+	}
+	_ = os.Stderr
+}

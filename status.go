@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/krenew/krenew/renew"
+)
+
+// runStatus prints what the cache holds; exit 0 only if it holds a TGT
+// that is valid now.
+func runStatus(s *session, o *options) int {
+	cached, err := s.loadCache()
+	if err != nil {
+		return report(err)
+	}
+	principal, err := s.principal(o, cached)
+	if err != nil {
+		return report(err)
+	}
+	tgt, err := s.currentTGT(cached, principal)
+	if err != nil {
+		return report(err)
+	}
+	now := time.Now()
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "principal:\t%s\n", principal)
+	fmt.Fprintf(w, "cache:\t%s\n", s.cacheName)
+	expiry := fmt.Sprintf("%s (%s)", when(tgt.EndTime), fromNow(tgt.EndTime, now))
+	if !tgt.EndTime.After(now) {
+		expiry = fmt.Sprintf("%s (expired %s)", when(tgt.EndTime), fromNow(tgt.EndTime, now))
+	}
+	fmt.Fprintf(w, "expires:\t%s\n", expiry)
+	if tgt.RenewTill.IsZero() {
+		fmt.Fprintf(w, "renew until:\tnot renewable\n")
+	} else {
+		fmt.Fprintf(w, "renew until:\t%s (%s)\n", when(tgt.RenewTill), renewableState(tgt, now))
+	}
+	policy := renew.Policy{MinLifetime: o.minLifetime}
+	if at, ok := policy.NextRenewal(tgt); ok && tgt.EndTime.After(now) {
+		if at.Before(now) {
+			at = now
+		}
+		fmt.Fprintf(w, "next renewal:\t%s (%s)\n", when(at), fromNow(at, now))
+	} else {
+		fmt.Fprintf(w, "next renewal:\tnone\n")
+	}
+	fmt.Fprintf(w, "renewed by:\tno krenew daemon\n")
+	w.Flush()
+	if !tgt.EndTime.After(now) {
+		return exitFailure
+	}
+	return exitOK
+}
