@@ -30,6 +30,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-b", "--foreground"}, []string{"--background", "--foreground"}},
 		{[]string{"--no-such-flag"}, []string{"unknown option", "no-such-flag"}},
 		{[]string{"-k"}, []string{"-k", "needs a value"}},
+		{[]string{"--once", "-l", "1h"}, []string{"-l/--lifetime", "add --init"}},
+		{[]string{"--status", "-H", "10"}, []string{"-H/--min-lifetime", "--status"}},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

@@ -288,3 +288,37 @@ func TestUnsupportedCacheTypes(t *testing.T) {
 		wantOneError(t, r, 1, typ, "not supported yet")
 	}
 }
+
+// kstart's -H with --once renews only when less than that much is left;
+// -t runs $AKLOG against the cache after the renewal.
+func TestOnceMinLifetimeAndAklog(t *testing.T) {
+	k := testkdc.Start(t, testkdc.Options{})
+	cc, _ := cacheIn(t, "cc")
+	mitKinit(t, k, cc, "alice", testkdc.AlicePassword, "-l", "1h", "-r", "2h")
+	before := testkdc.Klist(t, k, cc)
+	time.Sleep(1100 * time.Millisecond)
+	if r := krenew(t, k, "", "--once", "-H", "30", "-k", cc); r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	if got := testkdc.Klist(t, k, cc); got.Start != before.Start {
+		t.Errorf("renewed although more than 30 minutes were left")
+	}
+
+	marker := filepath.Join(t.TempDir(), "aklog-ran")
+	script := filepath.Join(t.TempDir(), "fake-aklog")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$KRB5CCNAME\" > "+marker+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if r := krenewEnv(t, k, []string{"AKLOG=" + script}, "", "--once", "-H", "120", "-t", "-k", cc); r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	if got := testkdc.Klist(t, k, cc); !got.Start.After(before.Start) {
+		t.Errorf("not renewed although less than 120 minutes were left")
+	}
+	if b, err := os.ReadFile(marker); err != nil || strings.TrimSpace(string(b)) != cc {
+		t.Errorf("aklog did not run with KRB5CCNAME=%s: %q %v", cc, b, err)
+	}
+
+	r := krenewEnv(t, k, []string{"AKLOG=/nonexistent/aklog"}, "", "--once", "-t", "-k", cc)
+	wantOneError(t, r, 1, "/nonexistent/aklog", "not found")
+}

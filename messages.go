@@ -195,13 +195,21 @@ func nonRenewableIssued(principal string, written bool, cache string) *failure {
 	return f
 }
 
-func principalFailure(name string, err error) *failure {
+// principalFailure: a bad -u is a usage error (2); a bad name krenew
+// derived itself ($USER) is not the command line's fault (1).
+func principalFailure(name string, err error, fromFlag bool) *failure {
 	var e *renew.Error
 	if errors.As(err, &e) && e.Kind == renew.KindRealmNotConfigured {
 		return &failure{msg: fmt.Sprintf("principal %s has no realm and krb5.conf sets no default_realm", name),
 			hint: "write the principal as name@REALM, or set default_realm in krb5.conf"}
 	}
-	return &failure{msg: fmt.Sprintf("invalid principal %q: %v", name, err), code: exitUsage}
+	f := &failure{msg: fmt.Sprintf("invalid principal %q: %v", name, err)}
+	if fromFlag {
+		f.code = exitUsage
+	} else {
+		f.hint = "name the principal with -u"
+	}
+	return f
 }
 
 func cacheNameFailure(err error) *failure {

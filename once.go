@@ -31,6 +31,14 @@ func runOnce(ctx context.Context, s *session, o *options) error {
 	if err != nil {
 		return err
 	}
+	if o.minLifetime > 0 {
+		// kstart's krenew -H without -K: renew only when less than that
+		// much lifetime is left.
+		if left := time.Until(tgt.EndTime); left >= o.minLifetime {
+			verbosef(o, "the ticket of %s has %s left, more than -H; not renewing", principal, formatKrbDuration(left.Round(time.Second)))
+			return nil
+		}
+	}
 	renewed, err := s.client.Renew(ctx, tgt)
 	if err != nil {
 		return kdcFailure(err, principal.String(), s.cacheName.String())
@@ -40,6 +48,9 @@ func runOnce(ctx context.Context, s *session, o *options) error {
 	}
 	verbosef(o, "renewed the ticket of %s in %s: valid until %s, renewable until %s",
 		principal, s.cacheName, when(renewed.EndTime), when(renewed.RenewTill))
+	if o.aklog {
+		return runAklog(s.cacheName.String())
+	}
 	return nil
 }
 

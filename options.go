@@ -161,8 +161,21 @@ func (o *options) validate(c *cli.Context) error {
 			{flagInterval, "K"}, {flagWaitLock, ""}, {flagExitOnError, "x"}, {flagIgnoreErrors, "i"},
 			{flagAklog, "t"}, {flagSyslog, "L"}, {flagMinLifetime, "H"},
 		} {
-			if set(f.name) && !(f.name == flagAklog && o.mode == modeOnce) {
+			// After the one renewal, -t and kstart's -H still mean something.
+			onceToo := f.name == flagAklog || f.name == flagMinLifetime
+			if set(f.name) && !(onceToo && o.mode == modeOnce) {
 				return usagef("%s cannot be used with %s", flagLabel(f.name, f.short), what)
+			}
+		}
+	}
+	if o.mode == modeOnce && !o.init {
+		// Without --init no ticket is requested, so these would be
+		// silently ignored; say so instead.
+		for _, f := range []struct{ name, short string }{
+			{flagLifetime, "l"}, {flagRenewable, "r"}, {flagPasswordStdin, ""},
+		} {
+			if set(f.name) {
+				return usagef("%s only applies to a new ticket; add --init", flagLabel(f.name, f.short))
 			}
 		}
 	}

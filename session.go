@@ -44,7 +44,7 @@ func (s *session) principal(o *options, cached *ccache.Cache) (ccache.Principal,
 	if o.principal != "" {
 		p, err := renew.ParsePrincipal(o.principal, s.conf.DefaultRealm)
 		if err != nil {
-			return ccache.Principal{}, principalFailure(o.principal, err)
+			return ccache.Principal{}, principalFailure(o.principal, err, true)
 		}
 		return p, nil
 	}
@@ -62,7 +62,7 @@ func (s *session) principal(o *options, cached *ccache.Cache) (ccache.Principal,
 	}
 	p, err := renew.ParsePrincipal(name, s.conf.DefaultRealm)
 	if err != nil {
-		return ccache.Principal{}, principalFailure(name, err)
+		return ccache.Principal{}, principalFailure(name, err, false)
 	}
 	return p, nil
 }

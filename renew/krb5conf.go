@@ -380,6 +380,9 @@ func (t *profile) values(path []string, name string) []string {
 	for _, root := range t.files {
 		sec, final := walk(root, path)
 		if sec == nil {
+			if final {
+				break
+			}
 			continue
 		}
 		for _, c := range sec.children {
@@ -410,6 +413,9 @@ func (t *profile) subsectionNames(path []string) []string {
 	for _, root := range t.files {
 		sec, final := walk(root, path)
 		if sec == nil {
+			if final {
+				break
+			}
 			continue
 		}
 		for _, c := range sec.children {
@@ -433,6 +439,9 @@ func (t *profile) relationNames(path []string) []string {
 	for _, root := range t.files {
 		sec, final := walk(root, path)
 		if sec == nil {
+			if final {
+				break
+			}
 			continue
 		}
 		for _, c := range sec.children {
@@ -448,11 +457,14 @@ func (t *profile) relationNames(path []string) []string {
 	return out
 }
 
+// walk finds the section at path in one file. final reports whether a
+// section on the way was final, even when path does not go all the way:
+// a final [realms] hides later files' realms that this file lacks.
 func walk(root *node, path []string) (sec *node, final bool) {
 	sec = root
 	for _, name := range path {
 		if sec = sec.subsection(name); sec == nil {
-			return nil, false
+			return nil, final
 		}
 		final = final || sec.final
 	}
@@ -570,7 +582,7 @@ func (c *Krb5Conf) gokrb5Libdefaults() [][2]string {
 		}
 		if enctypeListKeys[key] && len(enctypeIDs(cfg, key)) == 0 {
 			c.warnf("libdefaults %s = %q names no enctype krenew supports; using the default", key, raw)
-			continue
+			v, _ = c.normalizeLibdefault(key, "", false)
 		}
 		out = append(out, [2]string{key, v})
 	}
@@ -618,11 +630,19 @@ func (c *Krb5Conf) normalizeLibdefault(key, raw string, set bool) (string, bool)
 			return "", false
 		}
 		return strconv.FormatBool(v), true
+	case key == "udp_preference_limit":
+		// MIT caps the limit rather than rejecting larger values.
+		if n, err := strconv.Atoi(strings.TrimSpace(raw)); err == nil && n > maxUDPPreferenceLimit {
+			return strconv.Itoa(maxUDPPreferenceLimit), true
+		}
 	case key == "preferred_preauth_types":
 		return strings.Join(strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }), ","), true
 	}
 	return strings.TrimSpace(raw), true
 }
+
+// maxUDPPreferenceLimit is MIT's HARD_UDP_LIMIT.
+const maxUDPPreferenceLimit = 32700
 
 // mitBoolean parses a boolean the way MIT's profile library does.
 func mitBoolean(s string) (value, ok bool) {
@@ -783,7 +803,7 @@ func (c *Krb5Conf) configuredKDCs(realm string) ([]string, error) {
 // "[v6addr]" or "[v6addr]:port"; an unbracketed address with several
 // colons is refused.
 func parseKDCAddress(s string) (string, error) {
-	host, port := s, ""
+	host, port, hasPort := s, "", false
 	if strings.HasPrefix(s, "[") {
 		end := strings.IndexByte(s, ']')
 		if end < 0 {
@@ -796,18 +816,18 @@ func parseKDCAddress(s string) (string, error) {
 			if !ok {
 				return "", fmt.Errorf("unexpected %q after the address", rest)
 			}
-			port = p
+			port, hasPort = p, true
 		}
 	} else if i := strings.IndexByte(s, ':'); i >= 0 {
 		if strings.IndexByte(s[i+1:], ':') >= 0 {
 			return "", errors.New("an IPv6 address must be enclosed in brackets, e.g. [::1]:88")
 		}
-		host, port = s[:i], s[i+1:]
+		host, port, hasPort = s[:i], s[i+1:], true
 	}
 	if host == "" || strings.ContainsAny(host, " \t/") {
 		return "", errors.New("no valid host name")
 	}
-	if port == "" {
+	if !hasPort {
 		port = "88"
 	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
