@@ -12,6 +12,10 @@ type Policy struct {
 	// MinLifetime (-H): renew early enough that at least this much
 	// lifetime is left.
 	MinLifetime time.Duration
+	// Interval (-K) caps the time between two looks at the cache.
+	Interval time.Duration
+	// Always (-a) renews at every -K wake-up, whatever the ticket's times.
+	Always bool
 }
 
 // NextRenewal is when tgt should be renewed: once half of its lifetime
@@ -26,11 +30,23 @@ func (p Policy) NextRenewal(tgt ccache.Credential) (at time.Time, ok bool) {
 	if start.IsZero() {
 		start = tgt.AuthTime
 	}
-	at = start.Add(tgt.EndTime.Sub(start) / 2)
+	life := tgt.EndTime.Sub(start)
+	at = start.Add(life / 2)
 	if p.MinLifetime > 0 {
 		if early := tgt.EndTime.Add(-p.MinLifetime); early.Before(at) {
 			at = early
 		}
+		// A renewal cannot give more lifetime than the ticket had, so an
+		// -H beyond it would renew in a tight loop: let at least a tenth
+		// of the lifetime pass between renewals.
+		at = maxTime(at, start.Add(max(life/10, time.Second)))
 	}
 	return at, true
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/renew"
+)
+
+// ensureTicket makes sure the cache holds a renewable TGT of the right
+// principal, prompting once when it does not (missing, expired, not
+// renewable, another principal than -u) or when --init asks for a new one.
+func ensureTicket(ctx context.Context, s *session, o *options) (ccache.Principal, ccache.Credential, error) {
+	cached, err := s.loadCache()
+	if err != nil {
+		return ccache.Principal{}, ccache.Credential{}, err
+	}
+	principal, err := s.principal(o, cached)
+	if err != nil {
+		return ccache.Principal{}, ccache.Credential{}, err
+	}
+	if !o.init {
+		if tgt, ok := usableTGT(cached, principal, time.Now()); ok {
+			verbosef(o, "%s already holds a renewable ticket of %s", s.cacheName, principal)
+			return principal, tgt, nil
+		}
+	}
+	cred, err := acquire(ctx, s, o, principal)
+	return principal, cred, err
+}
+
+func usableTGT(cached *ccache.Cache, principal ccache.Principal, now time.Time) (ccache.Credential, bool) {
+	if cached == nil || !cached.DefaultPrincipal.Equal(principal) {
+		return ccache.Credential{}, false
+	}
+	tgt, ok := cached.FindTGT()
+	if !ok || renew.Renewable(*tgt, now) != nil {
+		return ccache.Credential{}, false
+	}
+	return *tgt, true
+}

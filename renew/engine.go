@@ -1,0 +1,448 @@
+package renew
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/krenew/krenew/ccache"
+)
+
+// Renewer is the KDC exchange the engine needs; *Client is one.
+type Renewer interface {
+	Renew(ctx context.Context, tgt ccache.Credential) (ccache.Credential, error)
+}
+
+// Store is the cache the engine keeps fresh; ccache.FileStore is one.
+type Store interface {
+	Load() (*ccache.Cache, error)
+	Update(fn func(old *ccache.Cache) (*ccache.Cache, error)) error
+}
+
+// Logger receives the engine's log lines, already phrased for people.
+type Logger interface {
+	Infof(format string, a ...any)
+	Warnf(format string, a ...any)
+	Errorf(format string, a ...any)
+	Debugf(format string, a ...any)
+}
+
+// ErrorMode is what the engine does when a renewal fails.
+type ErrorMode int
+
+const (
+	// RetryWhileValid retries with backoff as long as the ticket is valid,
+	// and gives up on failures no retry can fix.
+	RetryWhileValid ErrorMode = iota
+	// ExitOnError (-x) gives up on the first failure.
+	ExitOnError
+	// IgnoreErrors (-i) never gives up: it keeps checking, also while the
+	// cache is missing, so a ticket the user gets by hand is adopted.
+	IgnoreErrors
+)
+
+// Outcome says why Run returned without an error.
+type Outcome int
+
+const (
+	Stopped        Outcome = iota // context ended or a stop signal
+	LifetimeOver                  // no renewal can extend the ticket any more
+	CacheDestroyed                // the user removed the cache (kdestroy)
+	OtherPrincipal                // the user put another principal's ticket in the cache
+)
+
+// Config is everything one renewal loop needs. Zero values get the
+// defaults documented on each field.
+type Config struct {
+	Principal ccache.Principal
+	CacheName string // for log lines
+	Store     Store
+	KDC       Renewer
+	Clock     Clock  // default WallClock
+	Log       Logger // required
+	Policy    Policy
+	Errors    ErrorMode
+	// Backoff after a failed renewal: Initial doubles up to Max (default
+	// 1s and 5m), plus up to 50% jitter, and never past the ticket's end.
+	BackoffInitial, BackoffMax time.Duration
+	// MaxSleep caps every sleep, so that a resume from suspend or a clock
+	// jump is noticed within it (default 1 minute).
+	MaxSleep time.Duration
+	// Signals: SIGALRM renews now, SIGUSR1 logs the status, SIGHUP,
+	// SIGTERM and SIGINT stop the loop. nil: none.
+	Signals <-chan os.Signal
+	// OnRenewed runs after each ticket written (aklog); an error is logged.
+	OnRenewed func(ccache.Credential) error
+	// OnStatus receives the state after every change (for --status).
+	OnStatus func(Status)
+	// Rand returns a uniformly random duration in [0, max); default
+	// math/rand. Tests make it deterministic.
+	Rand func(max time.Duration) time.Duration
+}
+
+// Status is what the loop knows, for --status and SIGUSR1.
+type Status struct {
+	Principal   string
+	Cache       string
+	EndTime     time.Time
+	RenewTill   time.Time
+	NextRenewal time.Time // zero when no renewal is planned
+	LastError   string
+}
+
+func (s Status) String() string {
+	next := "none"
+	if !s.NextRenewal.IsZero() {
+		next = s.NextRenewal.Local().Format(time.DateTime)
+	}
+	line := fmt.Sprintf("%s in %s: valid until %s, renewable until %s, next renewal %s",
+		s.Principal, s.Cache, s.EndTime.Local().Format(time.DateTime), s.RenewTill.Local().Format(time.DateTime), next)
+	if s.LastError != "" {
+		line += "; last error: " + s.LastError
+	}
+	return line
+}
+
+func (c *Config) withDefaults() {
+	if c.Clock == nil {
+		c.Clock = WallClock{}
+	}
+	if c.BackoffInitial <= 0 {
+		c.BackoffInitial = time.Second
+	}
+	if c.BackoffMax <= 0 {
+		c.BackoffMax = 5 * time.Minute
+	}
+	if c.MaxSleep <= 0 {
+		c.MaxSleep = time.Minute
+	}
+	if c.Rand == nil {
+		c.Rand = func(max time.Duration) time.Duration {
+			if max <= 0 {
+				return 0
+			}
+			return rand.N(max)
+		}
+	}
+}
+
+// errCacheGone and errOtherPrincipal end a cache update that found the
+// cache changed under the engine; they become outcomes, not failures.
+var (
+	errCacheGone      = errors.New("cache gone")
+	errOtherPrincipal = errors.New("other principal")
+	errAdoptNewer     = errors.New("newer ticket in cache")
+)
+
+// loop is the engine's state; it lives in the one goroutine that runs Run.
+type loop struct {
+	cfg     Config
+	name    string
+	cur     ccache.Credential
+	plan    time.Time // when the next renewal is due
+	retryAt time.Time // after a failure: when to try again
+	// One jitter draw per ticket (keyed by its end time), so that the plan
+	// does not move at every wake-up.
+	jitter    time.Duration
+	jitterFor time.Time
+	nextTick  time.Time // -a: the next -K wake-up, which renews
+	failures  int
+	lastErr   string
+	missing   bool // the cache is gone and -i waits for it
+	force     bool // SIGALRM or an -a tick: renew now whatever the plan
+}
+
+// Run renews the principal's TGT in the store until the renewable
+// lifetime is used up, the cache is destroyed or replaced, a stop signal
+// arrives or ctx ends; all of that returns a nil error. It returns an
+// error, already phrased for the log, when renewal fails for good: the
+// ticket expired, the KDC refused, or (-x) the first failure.
+func Run(ctx context.Context, cfg Config) (Outcome, error) {
+	cfg.withDefaults()
+	l := &loop{cfg: cfg, name: cfg.Principal.String()}
+	for {
+		outcome, done, err := l.turn(ctx)
+		if done || err != nil {
+			return outcome, err
+		}
+		l.publish()
+		if outcome, done := l.sleep(ctx); done {
+			return outcome, nil
+		}
+	}
+}
+
+// turn re-reads the cache, renews if due, and plans the next renewal.
+// done means Run should return.
+func (l *loop) turn(ctx context.Context) (Outcome, bool, error) {
+	now := l.cfg.Clock.Now()
+	outcome, done, err := l.refresh(now)
+	if done || err != nil || l.missing {
+		return outcome, done, err
+	}
+	if !l.cur.EndTime.After(now) {
+		err := fmt.Errorf("the ticket of %s in %s expired at %s and cannot be renewed (was the system suspended, or the KDC unreachable, until then?)",
+			l.name, l.cfg.CacheName, l.cur.EndTime.Local().Format(time.DateTime))
+		if l.cfg.Errors != IgnoreErrors {
+			return Stopped, true, err
+		}
+		// -i: wait for the user to put a fresh ticket in the cache.
+		l.noteFailure(err, now)
+		return Stopped, false, nil
+	}
+	at, ok := l.cfg.Policy.NextRenewal(l.cur)
+	if !ok {
+		l.cfg.Log.Infof("renewable lifetime of %s ends at %s; exiting", l.name, l.cur.RenewTill.Local().Format(time.DateTime))
+		return LifetimeOver, true, nil
+	}
+	if l.cfg.Policy.Always && l.cfg.Policy.Interval > 0 {
+		if l.nextTick.IsZero() {
+			l.nextTick = now.Add(l.cfg.Policy.Interval)
+		} else if !now.Before(l.nextTick) {
+			l.force = true
+			l.nextTick = now.Add(l.cfg.Policy.Interval)
+		}
+	}
+	if l.failures > 0 {
+		l.plan = l.retryAt
+	} else {
+		l.plan = l.withJitter(at)
+	}
+	if now.Before(l.plan) && !l.force {
+		return Stopped, false, nil
+	}
+	l.force = false
+	return l.renew(ctx, now)
+}
+
+// withJitter moves the planned renewal earlier by a random amount, up to
+// a tenth of the lifetime and at most five minutes, so that a thousand
+// users who logged in at 9:00 do not all renew in the same second.
+func (l *loop) withJitter(at time.Time) time.Time {
+	if !l.jitterFor.Equal(l.cur.EndTime) {
+		life := l.cur.EndTime.Sub(l.cur.StartTime)
+		l.jitter = l.cfg.Rand(min(life/10, 5*time.Minute))
+		l.jitterFor = l.cur.EndTime
+	}
+	p := at.Add(-l.jitter)
+	if p.Before(l.cur.StartTime) {
+		p = l.cur.StartTime
+	}
+	return p
+}
+
+// refresh reads the cache so that kdestroy, kinit as someone else, or a
+// newer ticket are noticed before anything is written.
+func (l *loop) refresh(now time.Time) (Outcome, bool, error) {
+	c, err := l.cfg.Store.Load()
+	switch {
+	case errors.Is(err, ccache.ErrNotFound):
+		if l.cfg.Errors == IgnoreErrors {
+			if !l.missing {
+				l.cfg.Log.Warnf("credential cache %s is gone; waiting for it to come back", l.cfg.CacheName)
+			}
+			l.missing = true
+			l.plan = now.Add(l.cfg.MaxSleep)
+			return Stopped, false, nil
+		}
+		l.cfg.Log.Infof("credential cache %s was destroyed; exiting", l.cfg.CacheName)
+		return CacheDestroyed, true, nil
+	case err != nil:
+		return l.failed(fmt.Errorf("cannot read credential cache %s: %v", l.cfg.CacheName, err), now, true)
+	}
+	if l.missing {
+		l.cfg.Log.Infof("credential cache %s is back", l.cfg.CacheName)
+		l.missing = false
+	}
+	if !c.DefaultPrincipal.Equal(l.cfg.Principal) {
+		l.cfg.Log.Infof("credential cache %s now holds a ticket of %s, not %s; leaving it alone and exiting",
+			l.cfg.CacheName, c.DefaultPrincipal, l.name)
+		return OtherPrincipal, true, nil
+	}
+	tgt, ok := c.FindTGT()
+	if !ok {
+		return l.failed(fmt.Errorf("credential cache %s holds no ticket-granting ticket for %s", l.cfg.CacheName, l.name), now, true)
+	}
+	if l.cur.Ticket == nil {
+		l.cur = *tgt
+	} else if tgt.EndTime.After(l.cur.EndTime) || tgt.RenewTill.After(l.cur.RenewTill) {
+		if !bytes.Equal(tgt.Ticket, l.cur.Ticket) {
+			l.cfg.Log.Infof("adopted a newer ticket of %s found in %s (valid until %s)", l.name, l.cfg.CacheName, tgt.EndTime.Local().Format(time.DateTime))
+			l.failures, l.lastErr = 0, ""
+		}
+		l.cur = *tgt
+	}
+	return Stopped, false, nil
+}
+
+func (l *loop) renew(ctx context.Context, now time.Time) (Outcome, bool, error) {
+	renewed, err := l.cfg.KDC.Renew(ctx, l.cur)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Stopped, true, nil
+		}
+		return l.failed(err, now, !retryable(err))
+	}
+	werr := l.cfg.Store.Update(func(c *ccache.Cache) (*ccache.Cache, error) {
+		if c == nil {
+			return nil, errCacheGone
+		}
+		if !c.DefaultPrincipal.Equal(l.cfg.Principal) {
+			return nil, errOtherPrincipal
+		}
+		if tgt, ok := c.FindTGT(); ok && tgt.EndTime.After(renewed.EndTime) {
+			return nil, errAdoptNewer
+		}
+		c.PutCredential(renewed)
+		return c, nil
+	})
+	switch {
+	case errors.Is(werr, errCacheGone):
+		if l.cfg.Errors == IgnoreErrors {
+			return Stopped, false, nil // refresh notices and waits
+		}
+		l.cfg.Log.Infof("credential cache %s was destroyed; exiting", l.cfg.CacheName)
+		return CacheDestroyed, true, nil
+	case errors.Is(werr, errOtherPrincipal), errors.Is(werr, errAdoptNewer):
+		return Stopped, false, nil // the next refresh reports or adopts it
+	case werr != nil:
+		return l.failed(fmt.Errorf("cannot write credential cache %s: %v", l.cfg.CacheName, werr), now, false)
+	}
+	l.cur = renewed
+	l.failures, l.lastErr = 0, ""
+	l.cfg.Log.Infof("renewed %s: valid until %s, renewable until %s", l.name,
+		renewed.EndTime.Local().Format(time.DateTime), renewed.RenewTill.Local().Format(time.DateTime))
+	if l.cfg.OnRenewed != nil {
+		if err := l.cfg.OnRenewed(renewed); err != nil {
+			l.cfg.Log.Warnf("%v", err)
+		}
+	}
+	// The next turn comes at once: a final renewal may already be due, or
+	// the renewable lifetime may be used up.
+	l.plan = now
+	return Stopped, false, nil
+}
+
+// failed applies the error mode: give up (an error for Run), or retry
+// after a backoff that never reaches past the ticket's end.
+func (l *loop) failed(err error, now time.Time, permanent bool) (Outcome, bool, error) {
+	switch {
+	case l.cfg.Errors == ExitOnError:
+		return Stopped, true, err
+	case permanent && l.cfg.Errors != IgnoreErrors:
+		return Stopped, true, err
+	}
+	l.noteFailure(err, now)
+	return Stopped, false, nil
+}
+
+func (l *loop) noteFailure(err error, now time.Time) {
+	l.failures++
+	l.lastErr = err.Error()
+	delay := l.backoff()
+	if !l.cur.EndTime.IsZero() {
+		// One last try shortly before the end beats sleeping past it.
+		if last := l.cur.EndTime.Add(-time.Second); now.Add(delay).After(last) && last.After(now) {
+			delay = last.Sub(now)
+		}
+	}
+	l.retryAt = now.Add(delay)
+	l.plan = l.retryAt
+	l.cfg.Log.Warnf("%v; retrying in %s", err, delay.Round(time.Second))
+}
+
+// backoff is capped exponential backoff with jitter. The cap shrinks with
+// short tickets, so that a KDC back from an outage is noticed while the
+// ticket is still valid.
+func (l *loop) backoff() time.Duration {
+	limit := l.cfg.BackoffMax
+	if life := l.cur.EndTime.Sub(l.cur.StartTime); life > 0 {
+		limit = min(limit, max(life/8, time.Second))
+	}
+	d := l.cfg.BackoffInitial
+	for i := 1; i < l.failures && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	return d + l.cfg.Rand(d/2)
+}
+
+// sleep waits for the planned time, a signal or ctx, never longer than
+// MaxSleep or the -K interval, so that a resume from suspend or a clock
+// jump is noticed within a minute while an idle loop wakes about once a
+// minute.
+func (l *loop) sleep(ctx context.Context) (Outcome, bool) {
+	now := l.cfg.Clock.Now()
+	d := min(l.plan.Sub(now), l.cfg.MaxSleep)
+	if iv := l.cfg.Policy.Interval; iv > 0 {
+		d = min(d, iv)
+	}
+	if !l.nextTick.IsZero() {
+		d = min(d, l.nextTick.Sub(now))
+	}
+	d = max(d, 0)
+	wakeup := l.cfg.Clock.After(d)
+	for {
+		select {
+		case <-ctx.Done():
+			return Stopped, true
+		case <-wakeup:
+			return Stopped, false
+		case sig := <-l.cfg.Signals:
+			switch sig {
+			case syscall.SIGALRM:
+				l.cfg.Log.Infof("SIGALRM: renewing now")
+				l.force = true
+				return Stopped, false
+			case syscall.SIGUSR1:
+				l.cfg.Log.Infof("%s", l.status())
+			default:
+				l.cfg.Log.Infof("%s: exiting", sigName(sig))
+				return Stopped, true
+			}
+		}
+	}
+}
+
+func (l *loop) status() Status {
+	s := Status{Principal: l.name, Cache: l.cfg.CacheName, EndTime: l.cur.EndTime, RenewTill: l.cur.RenewTill, LastError: l.lastErr}
+	if _, ok := l.cfg.Policy.NextRenewal(l.cur); ok {
+		s.NextRenewal = l.plan
+	}
+	return s
+}
+
+func (l *loop) publish() {
+	if l.cfg.OnStatus != nil {
+		l.cfg.OnStatus(l.status())
+	}
+}
+
+// retryable: failures a later attempt can fix. An expired or
+// non-renewable ticket, or a KDC that says no to this client, cannot.
+func retryable(err error) bool {
+	switch KindOf(err) {
+	case KindTicketExpired, KindNotRenewable, KindUnknownPrincipal, KindClientRevoked, KindRealmNotConfigured:
+		return false
+	}
+	return true
+}
+
+func sigName(s os.Signal) string {
+	if ss, ok := s.(syscall.Signal); ok {
+		switch ss {
+		case syscall.SIGHUP:
+			return "SIGHUP"
+		case syscall.SIGTERM:
+			return "SIGTERM"
+		case syscall.SIGINT:
+			return "SIGINT"
+		}
+	}
+	return s.String()
+}
