@@ -22,10 +22,10 @@ const maxDeltat = 1<<31 - 1
 //	D-HH:MM:SS        days, hours, minutes, seconds
 //
 // As in MIT, blanks may precede each number (but not sit between a number
-// and its unit) and minutes and seconds need not be below 60. Trailing
-// blanks are ignored. Unlike MIT, negative values and
-// trailing junk are errors (MIT's scanner silently stops at an unknown
-// character, so it reads "7x" as 7 seconds).
+// and its unit) and minutes and seconds need not be below 60; trailing
+// blanks are ignored. Unlike MIT, signs and trailing junk are errors: MIT
+// reads "1d-2h" as 22 hours and, because its scanner stops at an unknown
+// character, "7x" as 7 seconds.
 func parseKrbDuration(s string) (time.Duration, error) {
 	secs, err := parseDeltat(s)
 	if err != nil {

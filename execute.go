@@ -23,9 +23,11 @@ func execute(o *options) int {
 		err = &failure{msg: "keytab mode (-f/-U) is not implemented yet", hint: "use kinit -k or k5start for now"}
 	case o.mode == modeOnce:
 		err = runOnce(ctx, s, o)
+	case o.mode == modeDaemon:
+		return runDaemonMode(ctx, s, o)
 	default:
-		err = &failure{msg: "only --once and --status are implemented yet; the renewal daemon and command mode are not",
-			hint: "use 'krenew --once' from cron, or kstart's krenew, for now"}
+		err = &failure{msg: "command mode (krenew -- command) is not implemented yet",
+			hint: "run the command under kstart's krenew for now"}
 	}
 	if err != nil {
 		return report(err)

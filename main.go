@@ -8,9 +8,19 @@ import (
 	"os"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/krenew/krenew/daemon"
 )
 
 func main() {
+	// The detached daemon is this binary again; it must finish go-daemon's
+	// handshake before anything reads stdin or parses flags.
+	if daemon.IsDaemon() {
+		if err := daemon.Init(); err != nil {
+			daemon.Fail(err.Error())
+			os.Exit(exitFailure)
+		}
+	}
 	os.Exit(run(os.Args))
 }
 

@@ -25,6 +25,9 @@ func newSession(o *options) (*session, error) {
 		return nil, &failure{msg: fmt.Sprintf("cannot load the Kerberos configuration: %v", err),
 			hint: "check the files named in KRB5_CONFIG or /etc/krb5.conf"}
 	}
+	for _, w := range conf.Warnings {
+		verbosef(o, "krb5.conf: %s", w)
+	}
 	name, err := ccache.Resolve(o.cache, os.Getenv("KRB5CCNAME"), conf.DefaultCCacheName)
 	if err != nil {
 		return nil, cacheNameFailure(err)

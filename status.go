@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"text/tabwriter"
 	"time"
 
+	"github.com/krenew/krenew/daemon"
 	"github.com/krenew/krenew/renew"
 )
 
@@ -38,16 +40,36 @@ func runStatus(s *session, o *options) int {
 	} else {
 		fmt.Fprintf(w, "renew until:\t%s (%s)\n", when(tgt.RenewTill), renewableState(tgt, now))
 	}
-	policy := renew.Policy{MinLifetime: o.minLifetime}
-	if at, ok := policy.NextRenewal(tgt); ok && tgt.EndTime.After(now) {
+	pid, line, holderErr := daemon.QueryHolder(s.cacheName.Path)
+	held := holderErr == nil
+	var at time.Time
+	ok := false
+	if held {
+		// The daemon knows its plan, jitter and retries included.
+		st := parseDaemonStatus(line)
+		at, ok = st.next, !st.next.IsZero()
+	} else {
+		at, ok = renew.Policy{}.NextRenewal(tgt)
+	}
+	switch {
+	case !ok || !tgt.EndTime.After(now):
+		fmt.Fprintf(w, "next renewal:\tnone\n")
+	case !held:
+		fmt.Fprintf(w, "next renewal:\tnone planned (would be due %s)\n", when(at))
+	default:
 		if at.Before(now) {
 			at = now
 		}
 		fmt.Fprintf(w, "next renewal:\t%s (%s)\n", when(at), fromNow(at, now))
-	} else {
-		fmt.Fprintf(w, "next renewal:\tnone\n")
 	}
-	fmt.Fprintf(w, "renewed by:\tno krenew daemon\n")
+	switch {
+	case held:
+		fmt.Fprintf(w, "renewed by:\tkrenew pid %d\n", pid)
+	case errors.Is(holderErr, daemon.ErrNotHeld):
+		fmt.Fprintf(w, "renewed by:\tno krenew daemon\n")
+	default:
+		fmt.Fprintf(w, "renewed by:\tunknown (%v)\n", holderErr)
+	}
 	w.Flush()
 	if !tgt.EndTime.After(now) {
 		return exitFailure

@@ -122,13 +122,12 @@ func (c *Client) newASReq(r InitialRequest, now time.Time) (messages.ASReq, erro
 	}
 	opts := types.NewKrbFlags()
 	types.SetFlag(&opts, flags.Renewable)
-	if cfg := c.Conf.Config; cfg != nil {
-		if cfg.LibDefaults.Forwardable {
-			types.SetFlag(&opts, flags.Forwardable)
-		}
-		if cfg.LibDefaults.Proxiable {
-			types.SetFlag(&opts, flags.Proxiable)
-		}
+	// MIT reads these from the realm's subsection of [libdefaults] first.
+	if v, _ := c.Conf.LibdefaultBool(r.Principal.Realm, "forwardable"); v {
+		types.SetFlag(&opts, flags.Forwardable)
+	}
+	if v, _ := c.Conf.LibdefaultBool(r.Principal.Realm, "proxiable"); v {
+		types.SetFlag(&opts, flags.Proxiable)
 	}
 	return messages.ASReq{KDCReqFields: messages.KDCReqFields{
 		PVNO:    iana.PVNO,

@@ -29,7 +29,8 @@ func (c *Client) transportFor(principal, realm string) (transport, error) {
 		return transport{}, &Error{Kind: KindRealmNotConfigured, Principal: principal, Realm: realm, Err: err}
 	}
 	limit := 1465 // MIT's default udp_preference_limit
-	if c.Conf.Config != nil && c.Conf.Config.LibDefaults.UDPPreferenceLimit > 0 {
+	if c.Conf.Config != nil {
+		// 0 is meaningful: FreeIPA sets it to force TCP.
 		limit = c.Conf.Config.LibDefaults.UDPPreferenceLimit
 	}
 	return transport{kdcs: kdcs, udpLimit: limit, timeout: c.AttemptTimeout}, nil

@@ -3,6 +3,7 @@ package renew
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +85,38 @@ func TestInitialErrors(t *testing.T) {
 	if KindOf(err) != KindKDCUnreachable {
 		t.Errorf("stopped KDC: %v", err)
 	}
-	_ = os.Stderr
+}
+
+// TCP only (udp_preference_limit = 1, what FreeIPA-like sites do) and
+// per-realm libdefaults (forwardable inside the realm's subsection) both
+// reach the KDC.
+func TestInitialOverTCPWithRealmLibdefaults(t *testing.T) {
+	k := testkdc.Start(t, testkdc.Options{})
+	base, err := os.ReadFile(k.Krb5Conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := t.TempDir() + "/krb5.conf"
+	extra := "\n[libdefaults]\n udp_preference_limit = 1\n " + testkdc.Realm + " = {\n  forwardable = true\n }\n"
+	if err := os.WriteFile(conf, append(base, extra...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := ParseKrb5Conf([]string{conf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{Conf: parsed}
+	cred, err := initial(t, c, "alice", testkdc.AlicePassword, time.Hour, 2*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cred.HasFlags(ccache.FlagForwardable) {
+		t.Errorf("flags %#x: forwardable from the realm subsection was not requested", cred.Flags)
+	}
+	if _, err := c.Renew(context.Background(), cred); err != nil {
+		t.Fatalf("renew over TCP: %v", err)
+	}
+	if !strings.Contains(k.Log(), "TCP") && !strings.Contains(k.Log(), "tcp") {
+		t.Logf("KDC log does not say which transport was used:\n%s", k.Log())
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -39,10 +40,11 @@ type Krb5Conf struct {
 // LoadKrb5Conf reads the files named in KRB5_CONFIG (colon-separated),
 // else /etc/krb5.conf. Missing files are skipped, as MIT does; if none
 // exists the result is an empty configuration, and asking it for a realm
-// gives the error that matters.
+// gives the error that matters. As in MIT, a KRB5_CONFIG that is set but
+// empty names no file at all.
 func LoadKrb5Conf() (*Krb5Conf, error) {
 	paths := []string{"/etc/krb5.conf"}
-	if v := os.Getenv("KRB5_CONFIG"); v != "" {
+	if v, ok := os.LookupEnv("KRB5_CONFIG"); ok {
 		paths = filepath.SplitList(v)
 	}
 	return ParseKrb5Conf(paths)
@@ -70,7 +72,7 @@ func ParseKrb5Conf(paths []string) (*Krb5Conf, error) {
 		if err != nil {
 			return nil, err
 		}
-		root := newSection("")
+		root := newProfSection("")
 		if st.IsDir() {
 			err = p.includeDir(path, root)
 		} else {
@@ -97,20 +99,20 @@ func ParseKrb5Conf(paths []string) (*Krb5Conf, error) {
 
 // ---- MIT profile parsing (util/profile/prof_parse.c) ----
 
-// node is a section, subsection or relation of a profile. Sections and
+// profNode is a section, subsection or relation of a profile. Sections and
 // subsections of the same name in one file are merged, as MIT does, so a
 // lookup sees one node per name per file.
-type node struct {
+type profNode struct {
 	name     string
 	value    string // relations only
 	section  bool
 	final    bool
-	children []*node
+	children []*profNode
 }
 
-func newSection(name string) *node { return &node{name: name, section: true} }
+func newProfSection(name string) *profNode { return &profNode{name: name, section: true} }
 
-func (n *node) subsection(name string) *node {
+func (n *profNode) subsection(name string) *profNode {
 	for _, c := range n.children {
 		if c.section && c.name == name {
 			return c
@@ -119,11 +121,11 @@ func (n *node) subsection(name string) *node {
 	return nil
 }
 
-func (n *node) addSubsection(name string) *node {
+func (n *profNode) addSubsection(name string) *profNode {
 	if s := n.subsection(name); s != nil {
 		return s
 	}
-	s := newSection(name)
+	s := newProfSection(name)
 	n.children = append(n.children, s)
 	return s
 }
@@ -145,7 +147,7 @@ const maxIncludeDepth = 16
 // parseFile parses one file into root. Each file, included or not, starts
 // in its own state (nothing counts before the first "[section]" line) but
 // shares the root with the file that included it.
-func (p *profileParser) parseFile(path string, root *node, topLevel bool) error {
+func (p *profileParser) parseFile(path string, root *profNode, topLevel bool) error {
 	key := path
 	if abs, err := filepath.Abs(path); err == nil {
 		key = abs
@@ -158,7 +160,7 @@ func (p *profileParser) parseFile(path string, root *node, topLevel bool) error 
 	if len(p.stack) >= maxIncludeDepth {
 		return fmt.Errorf("includes nested deeper than %d levels at %s", maxIncludeDepth, path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := readConfFile(path)
 	if topLevel && errors.Is(err, fs.ErrPermission) {
 		// MIT skips unreadable files silently; say so at least.
 		p.warn("skipped %s: %v", path, err)
@@ -170,8 +172,11 @@ func (p *profileParser) parseFile(path string, root *node, topLevel bool) error 
 	p.read = append(p.read, path)
 	p.stack = append(p.stack, key)
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
+	return p.parseData(path, data, root, topLevel)
+}
 
-	st := &parseState{root: root}
+func (p *profileParser) parseData(path string, data []byte, root *profNode, topLevel bool) error {
+	st := &profParseState{root: root}
 	for i, line := range strings.Split(string(data), "\n") {
 		if err := p.parseLine(st, strings.TrimRight(line, "\r"), topLevel); err != nil {
 			return fmt.Errorf("%s:%d: %w", path, i+1, err)
@@ -180,27 +185,49 @@ func (p *profileParser) parseFile(path string, root *node, topLevel bool) error 
 	return nil
 }
 
-type parseState struct {
-	root      *node
-	started   bool    // a "[section]" line has been seen
-	wantBrace bool    // "tag =" ended the previous line; "{" must follow
-	path      []*node // current section, then open subsections
+// maxConfSize bounds one configuration file, so that "include /dev/zero"
+// fails instead of eating memory; real files are a few kilobytes.
+const maxConfSize = 1 << 20
+
+// readConfFile reads path, which need not be a regular file: shells pass
+// KRB5_CONFIG=<(...) as a pipe.
+func readConfFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxConfSize {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxConfSize)
+	}
+	return data, nil
 }
 
-func (p *profileParser) parseLine(st *parseState, line string, topLevel bool) error {
+type profParseState struct {
+	root      *profNode
+	started   bool        // a "[section]" line has been seen
+	wantBrace bool        // "tag =" ended the previous line; "{" must follow
+	path      []*profNode // current section, then open subsections
+}
+
+func (p *profileParser) parseLine(st *profParseState, line string, topLevel bool) error {
 	// include and includedir must start in the first column and are
 	// honoured in any state, as in MIT.
-	if rest, ok := directive(line, "includedir"); ok {
+	if rest, ok := profDirective(line, "includedir"); ok {
 		return p.includeDir(rest, st.root)
 	}
-	if rest, ok := directive(line, "include"); ok {
+	if rest, ok := profDirective(line, "include"); ok {
 		if rest == "" {
 			return errors.New("include without a file name")
 		}
 		return p.parseFile(rest, st.root, false)
 	}
 	if !st.started {
-		if _, ok := directive(line, "module"); ok && topLevel {
+		if _, ok := profDirective(line, "module"); ok && topLevel {
 			return errors.New("profile modules (the module directive) are not supported")
 		}
 		// Before the first section, MIT ignores every line that does not
@@ -239,7 +266,7 @@ func (p *profileParser) parseLine(st *parseState, line string, topLevel bool) er
 		if strings.TrimSpace(rest) != "" {
 			return fmt.Errorf("unexpected %q after section header", rest)
 		}
-		st.path = []*node{sec}
+		st.path = []*profNode{sec}
 		return nil
 	case '}':
 		if len(st.path) <= 1 {
@@ -256,16 +283,16 @@ func (p *profileParser) parseLine(st *parseState, line string, topLevel bool) er
 
 // directive reports whether line is "word<blank>rest" starting in the first
 // column, and returns rest without surrounding blanks.
-func directive(line, word string) (string, bool) {
-	if len(line) <= len(word) || !strings.HasPrefix(line, word) || !isBlank(line[len(word)]) {
+func profDirective(line, word string) (string, bool) {
+	if len(line) <= len(word) || !strings.HasPrefix(line, word) || !profIsBlank(line[len(word)]) {
 		return "", false
 	}
 	return strings.TrimSpace(line[len(word):]), true
 }
 
-func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' }
+func profIsBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' }
 
-func parseRelation(st *parseState, s string) error {
+func parseRelation(st *profParseState, s string) error {
 	eq := strings.IndexByte(s, '=')
 	if eq < 0 {
 		return fmt.Errorf("%q is neither a section, a relation nor a comment", s)
@@ -287,7 +314,7 @@ func parseRelation(st *parseState, s string) error {
 	subsection := false
 	switch {
 	case strings.HasPrefix(value, `"`):
-		value = unquote(value[1:])
+		value = profUnquote(value[1:])
 	case value == "":
 		subsection, st.wantBrace = true, true
 	case value[0] == '{' && strings.TrimSpace(value[1:]) == "":
@@ -301,13 +328,13 @@ func parseRelation(st *parseState, s string) error {
 		st.path = append(st.path, sub)
 		return nil
 	}
-	cur.children = append(cur.children, &node{name: tag, value: value})
+	cur.children = append(cur.children, &profNode{name: tag, value: value})
 	return nil
 }
 
 // unquote reads a quoted value up to the closing quote with MIT's escapes
 // (\n, \t, \b; any other escaped character stands for itself).
-func unquote(s string) string {
+func profUnquote(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s) && s[i] != '"'; i++ {
 		c := s[i]
@@ -332,7 +359,7 @@ func unquote(s string) string {
 // includeDir reads the files of dir whose names MIT accepts (letters,
 // digits, '-' and '_' only, or ending in ".conf", which skips editor
 // backups and .rpmsave files) in byte order. Subdirectories are skipped.
-func (p *profileParser) includeDir(dir string, root *node) error {
+func (p *profileParser) includeDir(dir string, root *profNode) error {
 	entries, err := os.ReadDir(dir) // sorted by name
 	if err != nil {
 		return fmt.Errorf("included directory: %w", err)
@@ -371,14 +398,14 @@ func includableName(name string) bool {
 
 // ---- lookups with MIT's multi-file semantics (prof_tree.c iterator) ----
 
-type profile struct{ files []*node }
+type profile struct{ files []*profNode }
 
 // values returns every value of relation name under the section path, file
 // by file, stopping after a file in which a section on the path is final.
 func (t *profile) values(path []string, name string) []string {
 	var out []string
 	for _, root := range t.files {
-		sec, final := walk(root, path)
+		sec, final := profWalk(root, path)
 		if sec == nil {
 			if final {
 				break
@@ -411,7 +438,7 @@ func (t *profile) subsectionNames(path []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, root := range t.files {
-		sec, final := walk(root, path)
+		sec, final := profWalk(root, path)
 		if sec == nil {
 			if final {
 				break
@@ -437,7 +464,7 @@ func (t *profile) relationNames(path []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, root := range t.files {
-		sec, final := walk(root, path)
+		sec, final := profWalk(root, path)
 		if sec == nil {
 			if final {
 				break
@@ -457,10 +484,10 @@ func (t *profile) relationNames(path []string) []string {
 	return out
 }
 
-// walk finds the section at path in one file. final reports whether a
+// profWalk finds the section at path in one file. final reports whether a
 // section on the way was final, even when path does not go all the way:
 // a final [realms] hides later files' realms that this file lacks.
-func walk(root *node, path []string) (sec *node, final bool) {
+func profWalk(root *profNode, path []string) (sec *profNode, final bool) {
 	sec = root
 	for _, name := range path {
 		if sec = sec.subsection(name); sec == nil {
@@ -703,7 +730,7 @@ func parseEnctypeList(s string) []string {
 	var list []int32
 	add := func(ids []int32, include bool) {
 		for _, id := range ids {
-			i := indexOf(list, id)
+			i := enctypeIndex(list, id)
 			switch {
 			case include && i < 0:
 				list = append(list, id)
@@ -735,13 +762,41 @@ func parseEnctypeList(s string) []string {
 	return names
 }
 
-func indexOf(list []int32, id int32) int {
+func enctypeIndex(list []int32, id int32) int {
 	for i, v := range list {
 		if v == id {
 			return i
 		}
 	}
 	return -1
+}
+
+// ---- per-realm settings ----
+
+// Libdefault returns a [libdefaults] setting as MIT's krb5_libdefault_*
+// lookups see it for one realm: a "REALM = { ... }" subsection of
+// [libdefaults] first, then the top level. MIT reads forwardable,
+// proxiable, noaddresses, canonicalize, ticket_lifetime and renew_lifetime
+// this way when getting initial tickets; Config only has the top level.
+func (c *Krb5Conf) Libdefault(realm, key string) (string, bool) {
+	if v := c.tree.values([]string{"libdefaults", realm}, key); len(v) > 0 {
+		return v[0], true
+	}
+	if v := c.tree.values([]string{"libdefaults"}, key); len(v) > 0 {
+		return v[0], true
+	}
+	return "", false
+}
+
+// LibdefaultBool is Libdefault read as MIT's krb5_libdefault_boolean does:
+// only y, yes, true, t, 1 and on are true; any other value set is false.
+func (c *Krb5Conf) LibdefaultBool(realm, key string) (value, set bool) {
+	v, set := c.Libdefault(realm, key)
+	if !set {
+		return false, false
+	}
+	b, _ := mitBoolean(v)
+	return b, true
 }
 
 // ---- KDC addresses ----

@@ -163,6 +163,19 @@ func TestKrb5ConfFreeIPA(t *testing.T) {
 	if !lib.Canonicalize || !lib.DNSLookupKDC || !lib.DNSLookupRealm || lib.RDNS {
 		t.Errorf("booleans: %+v", lib)
 	}
+	// kinit for IPA.EXAMPLE.TEST honours the realm's own libdefaults.
+	if v, set := c.LibdefaultBool("IPA.EXAMPLE.TEST", "forwardable"); !set || v {
+		t.Errorf("LibdefaultBool(IPA.EXAMPLE.TEST, forwardable) = %v, %v; want the realm's false", v, set)
+	}
+	if v, set := c.LibdefaultBool("OTHER.TEST", "forwardable"); !set || !v {
+		t.Errorf("LibdefaultBool(OTHER.TEST, forwardable) = %v, %v; want the top level's yes", v, set)
+	}
+	if v, set := c.Libdefault("IPA.EXAMPLE.TEST", "ticket_lifetime"); !set || v != "24h" {
+		t.Errorf("Libdefault(IPA.EXAMPLE.TEST, ticket_lifetime) = %q, %v", v, set)
+	}
+	if _, set := c.Libdefault("IPA.EXAMPLE.TEST", "renew_lifetime"); set {
+		t.Error("renew_lifetime is set nowhere")
+	}
 	if lib.UDPPreferenceLimit != 0 {
 		t.Errorf("udp_preference_limit = %d, want FreeIPA's 0 (always TCP)", lib.UDPPreferenceLimit)
 	}
@@ -567,6 +580,9 @@ func TestKrb5ConfLibdefaultsSanitising(t *testing.T) {
 	if lib.Forwardable {
 		t.Error("forwardable = maybe should fall back to gokrb5's default (false)")
 	}
+	if v, set := c.LibdefaultBool("S.TEST", "forwardable"); !set || v {
+		t.Errorf("LibdefaultBool(forwardable = maybe) = %v, %v; MIT reads a set non-boolean as false", v, set)
+	}
 	if !lib.Proxiable || lib.NoAddresses || lib.RDNS || !lib.DNSCanonicalizeHostname {
 		t.Errorf("MIT booleans misread: %+v", lib)
 	}
@@ -649,14 +665,17 @@ func TestLoadKrb5Conf(t *testing.T) {
 	}
 	wantKDCs(t, c, "TWO.TEST", "127.0.0.1:88")
 
-	// No file at all is an empty configuration, not an error.
-	t.Setenv("KRB5_CONFIG", missing)
-	c, err = LoadKrb5Conf()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(c.Files) != 0 || c.DefaultRealm != "" || c.Config == nil {
-		t.Errorf("empty configuration: %+v", c)
+	// No file at all is an empty configuration, not an error; a set but
+	// empty KRB5_CONFIG names no file (MIT then skips /etc/krb5.conf too).
+	for _, v := range []string{missing, ""} {
+		t.Setenv("KRB5_CONFIG", v)
+		c, err = LoadKrb5Conf()
+		if err != nil {
+			t.Fatalf("KRB5_CONFIG=%q: %v", v, err)
+		}
+		if len(c.Files) != 0 || c.DefaultRealm != "" || c.Config == nil {
+			t.Errorf("KRB5_CONFIG=%q: want an empty configuration, got %+v", v, c)
+		}
 	}
 	stubSRV(t, func(string, string, string) ([]*net.SRV, error) { return nil, errors.New("no such host") })
 	_, err = c.KDCs("ANY.TEST")

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/daemon"
+	"github.com/krenew/krenew/renew"
+)
+
+// daemonStartTimeout bounds the wait for the daemon's readiness report.
+const daemonStartTimeout = 30 * time.Second
+
+// runDaemonMode is plain krenew: make sure a renewable ticket is in place
+// (prompting at most once), then renew it here (--foreground) or in a
+// detached daemon until the renewable lifetime ends.
+func runDaemonMode(ctx context.Context, s *session, o *options) int {
+	if daemon.IsDaemon() {
+		return runDaemonChild(s, o)
+	}
+	if code, done := reportHolder(s); done {
+		return code
+	}
+	principal, tgt, err := ensureTicket(ctx, s, o)
+	if err != nil {
+		return report(err)
+	}
+	if o.foreground {
+		log, err := daemon.NewLogger(true, o.syslog)
+		if err != nil {
+			return report(&failure{msg: fmt.Sprintf("cannot log to syslog: %v", err), hint: "run without -L"})
+		}
+		defer log.Close()
+		log.SetVerbose(o.verbose)
+		return serve(s, o, principal, log, nil)
+	}
+	pid, _, err := daemon.Detach(daemonArgs(s, o, principal), daemonStartTimeout)
+	if err != nil {
+		var held *daemon.HolderError
+		if errors.As(err, &held) {
+			code, _ := reportHolder(s)
+			return code
+		}
+		return report(&failure{msg: fmt.Sprintf("the renewal daemon for %s did not start: %v", principal, err)})
+	}
+	noticef("renewing %s in %s until %s (pid %d)", principal, s.cacheName, when(tgt.RenewTill), pid)
+	return exitOK
+}
+
+// reportHolder says who already renews the cache, if anyone: a second
+// krenew on the same cache must not start a second daemon (nor prompt).
+func reportHolder(s *session) (int, bool) {
+	pid, line, err := daemon.QueryHolder(s.cacheName.Path)
+	switch {
+	case errors.Is(err, daemon.ErrNotHeld):
+		return 0, false
+	case errors.Is(err, daemon.ErrSquatted):
+		return report(&failure{msg: fmt.Sprintf("another user holds the krenew lock of %s", s.cacheName),
+			hint: "that is an attack or a misconfiguration; use another cache with -k"}), true
+	case err != nil:
+		return report(&failure{msg: fmt.Sprintf("cannot tell whether a krenew daemon renews %s: %v", s.cacheName, err)}), true
+	}
+	st := parseDaemonStatus(line)
+	who := st.principal
+	if who == "" {
+		who = "the ticket"
+	}
+	noticef("%s in %s is already renewed by pid %d until %s", who, s.cacheName, pid, when(st.till))
+	return exitOK, true
+}
+
+// daemonArgs is the daemon's command line: everything it needs, with
+// absolute paths (it runs in /), and nothing about passwords.
+func daemonArgs(s *session, o *options, principal ccache.Principal) []string {
+	args := []string{"-k", s.cacheName.String(), "-u", principal.String()}
+	if o.interval > 0 {
+		args = append(args, "-K", strconv.Itoa(int(o.interval/time.Minute)))
+	}
+	if o.minLifetime > 0 {
+		args = append(args, "-H", strconv.Itoa(int(o.minLifetime/time.Minute)))
+	}
+	if o.pidfile != "" {
+		args = append(args, "-p", absPath(o.pidfile))
+	}
+	for _, f := range []struct {
+		on   bool
+		flag string
+	}{{o.always, "-a"}, {o.exitOnError, "-x"}, {o.ignoreErrors, "-i"}, {o.syslog, "-L"}, {o.verbose, "-v"}, {o.aklog, "-t"}} {
+		if f.on {
+			args = append(args, f.flag)
+		}
+	}
+	return args
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// runDaemonChild is the detached process: a fresh exec that never saw the
+// password. What it writes to stderr before Ready reaches the user.
+func runDaemonChild(s *session, o *options) int {
+	log, err := daemon.NewLogger(true, o.syslog)
+	if err != nil {
+		daemon.Fail(fmt.Sprintf("cannot log to syslog: %v", err))
+		return exitFailure
+	}
+	defer log.Close()
+	log.SetVerbose(o.verbose)
+	cached, err := s.loadCache()
+	if err != nil {
+		daemon.Fail(err.Error())
+		return exitFailure
+	}
+	principal, err := s.principal(o, cached)
+	if err != nil {
+		daemon.Fail(err.Error())
+		return exitFailure
+	}
+	return serve(s, o, principal, log, daemon.Ready)
+}
+
+// serve holds the cache's lock and runs the renewal engine until it is
+// done. ready (nil in the foreground) reports a successful start to the
+// waiting parent.
+func serve(s *session, o *options, principal ccache.Principal, log *daemon.Logger, ready func(string) error) int {
+	fail := func(f *failure) int {
+		if ready != nil {
+			daemon.Fail(f.msg)
+			return exitFailure
+		}
+		return report(f)
+	}
+	lock, err := daemon.AcquireLock(s.cacheName.Path)
+	if err != nil {
+		var held *daemon.HolderError
+		if errors.As(err, &held) && ready == nil {
+			code, _ := reportHolder(s)
+			return code
+		}
+		return fail(&failure{msg: fmt.Sprintf("cannot lock %s: %v", s.cacheName, err)})
+	}
+	defer lock.Release()
+	if o.pidfile != "" {
+		path := absPath(o.pidfile)
+		if err := daemon.WritePidfile(path, os.Getpid()); err != nil {
+			return fail(&failure{msg: fmt.Sprintf("cannot write pidfile %s: %v", path, err)})
+		}
+		defer daemon.RemovePidfile(path, os.Getpid())
+	}
+	signals, stopSignals := daemon.NotifySignals()
+	defer stopSignals()
+
+	publish := func(st renew.Status) { lock.SetStatus(formatDaemonStatus(os.Getpid(), st)) }
+	cfg := renew.Config{
+		Principal: principal,
+		CacheName: s.cacheName.String(),
+		Store:     s.store,
+		KDC:       s.client,
+		Log:       log,
+		Policy:    renew.Policy{MinLifetime: o.minLifetime, Interval: o.interval, Always: o.always},
+		Errors:    errorMode(o),
+		Signals:   signals,
+		OnStatus:  publish,
+	}
+	if o.aklog {
+		cfg.OnRenewed = func(ccache.Credential) error { return runAklog(s.cacheName.String()) }
+	}
+	if cfg.Policy.Always && cfg.Policy.Interval == 0 {
+		// kstart renews with -a at each -K wake-up; without -K it wakes
+		// hourly, as kstart does around a command.
+		cfg.Policy.Interval = time.Hour
+	}
+	if cached, err := s.loadCache(); err == nil && cached != nil {
+		if tgt, ok := cached.FindTGT(); ok {
+			at, _ := cfg.Policy.NextRenewal(*tgt)
+			publish(renew.Status{Principal: principal.String(), Cache: s.cacheName.String(),
+				EndTime: tgt.EndTime, RenewTill: tgt.RenewTill, NextRenewal: at})
+		}
+	}
+	if ready != nil {
+		if err := ready(fmt.Sprintf("%d", os.Getpid())); err != nil {
+			return exitFailure // the parent is gone; nobody would see more
+		}
+	}
+	log.Debugf("renewing %s in %s (pid %d)", principal, s.cacheName, os.Getpid())
+	_, err = renew.Run(context.Background(), cfg)
+	if err != nil {
+		log.Errorf("%v", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func errorMode(o *options) renew.ErrorMode {
+	switch {
+	case o.exitOnError:
+		return renew.ExitOnError
+	case o.ignoreErrors:
+		return renew.IgnoreErrors
+	}
+	return renew.RetryWhileValid
+}
