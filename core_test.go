@@ -161,6 +161,22 @@ func TestFailuresLeaveCacheUnchanged(t *testing.T) {
 		wantOneError(t, r, 1, "nobody@"+testkdc.Realm, "not known")
 		unchanged(t, path, orig)
 	})
+	t.Run("password expired", func(t *testing.T) {
+		cc, path, orig := prepared(t)
+		k.AddPrincipal(t, "dave", "dave-secret-pw", "-pwexpire", "2000-01-01 00:00:00 UTC")
+		r := krenew(t, k, "dave-secret-pw\n", "--once", "--init", "--password-stdin", "-u", "dave", "-k", cc)
+		wantOneError(t, r, 1, "the password of dave@"+testkdc.Realm+" has expired")
+		if !strings.Contains(r.stderr, "kpasswd") {
+			t.Errorf("no kpasswd hint:\n%s", r.stderr)
+		}
+		unchanged(t, path, orig)
+	})
+	t.Run("realm not configured", func(t *testing.T) {
+		cc, path, orig := prepared(t)
+		r := krenew(t, k, "x\n", "--once", "--init", "--password-stdin", "-u", "alice@NO.SUCH.REALM", "-k", cc)
+		wantOneError(t, r, 1, "realm NO.SUCH.REALM is not configured")
+		unchanged(t, path, orig)
+	})
 	t.Run("non-renewable principal", func(t *testing.T) {
 		cc, path, orig := prepared(t)
 		r := krenew(t, k, testkdc.BobPassword+"\n", "--once", "--init", "--password-stdin", "-u", "bob", "-k", cc)

@@ -163,8 +163,8 @@ func kdcFailure(err error, principal, cache string) *failure {
 		return &failure{msg: fmt.Sprintf("cannot reach any KDC for realm %s (tried %s)", realm, strings.Join(e.KDCs, ", ")),
 			hint: fmt.Sprintf("check the network and the kdc lines for %s in krb5.conf", realm)}
 	case renew.KindRealmNotConfigured:
-		return &failure{msg: fmt.Sprintf("realm %s is not configured: %v", realmOrUnknown(realm), e.Err),
-			hint: "add the realm to [realms] in krb5.conf, or point KRB5_CONFIG at a file that has it"}
+		return &failure{msg: fmt.Sprintf("realm %s is not configured", realmOrUnknown(realm)),
+			hint: fmt.Sprintf("%v: add the realm to [realms] in krb5.conf, or point KRB5_CONFIG at a file that has it", e.Err)}
 	case renew.KindNotRenewable:
 		return &failure{msg: fmt.Sprintf("the ticket of %s in %s is not renewable", principal, cache),
 			hint: "run 'krenew --init' to get a renewable ticket"}

@@ -400,11 +400,19 @@ func includableName(name string) bool {
 
 type profile struct{ files []*profNode }
 
+// roots tolerates a nil profile: a Krb5Conf built by hand has no files.
+func (t *profile) roots() []*profNode {
+	if t == nil {
+		return nil
+	}
+	return t.files
+}
+
 // values returns every value of relation name under the section path, file
 // by file, stopping after a file in which a section on the path is final.
 func (t *profile) values(path []string, name string) []string {
 	var out []string
-	for _, root := range t.files {
+	for _, root := range t.roots() {
 		sec, final := profWalk(root, path)
 		if sec == nil {
 			if final {
@@ -437,7 +445,7 @@ func (t *profile) first(path []string, name string) string {
 func (t *profile) subsectionNames(path []string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, root := range t.files {
+	for _, root := range t.roots() {
 		sec, final := profWalk(root, path)
 		if sec == nil {
 			if final {
@@ -463,7 +471,7 @@ func (t *profile) subsectionNames(path []string) []string {
 func (t *profile) relationNames(path []string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, root := range t.files {
+	for _, root := range t.roots() {
 		sec, final := profWalk(root, path)
 		if sec == nil {
 			if final {
