@@ -66,6 +66,11 @@ func acquire(ctx context.Context, s *session, o *options, principal ccache.Princ
 	}
 	verbosef(o, "got a ticket for %s in %s, valid until %s, renewable until %s",
 		name, s.cacheName, when(cred.EndTime), when(cred.RenewTill))
+	if o.aklog {
+		if err := runAklog(s.cacheName.String()); err != nil {
+			return ccache.Credential{}, err
+		}
+	}
 	return cred, nil
 }
 

@@ -24,8 +24,18 @@ func runDaemonMode(ctx context.Context, s *session, o *options) int {
 	if daemon.IsDaemon() {
 		return runDaemonChild(s, o)
 	}
-	if code, done := reportHolder(s); done {
-		return code
+	if !o.waitLock {
+		if code, done := reportHolder(s); done {
+			return code
+		}
+	}
+	if o.syslog {
+		// Fail before the prompt, not after the ticket is in place.
+		probe, err := daemon.NewLogger(false, true)
+		if err != nil {
+			return report(&failure{msg: fmt.Sprintf("cannot log to syslog: %v", err), hint: "run without -L, or start a syslog daemon"})
+		}
+		probe.Close()
 	}
 	principal, tgt, err := ensureTicket(ctx, s, o)
 	if err != nil {
@@ -42,12 +52,16 @@ func runDaemonMode(ctx context.Context, s *session, o *options) int {
 	}
 	pid, _, err := daemon.Detach(daemonArgs(s, o, principal), daemonStartTimeout)
 	if err != nil {
-		var held *daemon.HolderError
-		if errors.As(err, &held) {
-			code, _ := reportHolder(s)
+		// Two krenews started at once on one cache: the one that lost the
+		// race for the lock has nothing to do.
+		if code, done := reportHolder(s); done && !o.waitLock {
 			return code
 		}
 		return report(&failure{msg: fmt.Sprintf("the renewal daemon for %s did not start: %v", principal, err)})
+	}
+	if holder, _, err := daemon.QueryHolder(s.cacheName.Path); o.waitLock && err == nil && holder != pid {
+		noticef("pid %d will take over renewing %s in %s when pid %d exits", pid, principal, s.cacheName, holder)
+		return exitOK
 	}
 	noticef("renewing %s in %s until %s (pid %d)", principal, s.cacheName, when(tgt.RenewTill), pid)
 	return exitOK
@@ -91,7 +105,7 @@ func daemonArgs(s *session, o *options, principal ccache.Principal) []string {
 	for _, f := range []struct {
 		on   bool
 		flag string
-	}{{o.always, "-a"}, {o.exitOnError, "-x"}, {o.ignoreErrors, "-i"}, {o.syslog, "-L"}, {o.verbose, "-v"}, {o.aklog, "-t"}} {
+	}{{o.always, "-a"}, {o.exitOnError, "-x"}, {o.ignoreErrors, "-i"}, {o.syslog, "-L"}, {o.verbose, "-v"}, {o.aklog, "-t"}, {o.waitLock, "--wait-lock"}} {
 		if f.on {
 			args = append(args, f.flag)
 		}
@@ -141,12 +155,28 @@ func serve(s *session, o *options, principal ccache.Principal, log *daemon.Logge
 		return report(f)
 	}
 	lock, err := daemon.AcquireLock(s.cacheName.Path)
-	if err != nil {
-		var held *daemon.HolderError
-		if errors.As(err, &held) && ready == nil {
-			code, _ := reportHolder(s)
-			return code
+	var held *daemon.HolderError
+	switch {
+	case errors.As(err, &held) && o.waitLock:
+		// --wait-lock: report the start now, take over when the holder
+		// exits; the ticket it leaves is adopted like any newer ticket.
+		if ready != nil {
+			if err := ready(fmt.Sprintf("%d", os.Getpid())); err != nil {
+				return exitFailure
+			}
+			ready = nil
 		}
+		log.Infof("waiting for pid %d, which renews %s, to exit", held.PID, s.cacheName)
+		lock, err = daemon.WaitLock(context.Background(), s.cacheName.Path)
+		if err != nil {
+			log.Errorf("cannot lock %s: %v", s.cacheName, err)
+			return exitFailure
+		}
+		log.Infof("took over renewing %s", s.cacheName)
+	case errors.As(err, &held) && ready == nil:
+		code, _ := reportHolder(s)
+		return code
+	case err != nil:
 		return fail(&failure{msg: fmt.Sprintf("cannot lock %s: %v", s.cacheName, err)})
 	}
 	defer lock.Release()

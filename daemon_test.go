@@ -315,3 +315,45 @@ func TestSecondKDCIsUsed(t *testing.T) {
 		t.Errorf("%d renewals through the second KDC:\n%s", n, r.stderr)
 	}
 }
+
+// --wait-lock: the newcomer returns at once, waits, and takes over when
+// the first daemon exits.
+func TestWaitLockTakesOver(t *testing.T) {
+	t.Parallel()
+	k := testkdc.Start(t, testkdc.Options{})
+	cc, _ := cacheIn(t, "cc")
+	first := startDaemon(t, k, testkdc.AlicePassword+"\n", "--password-stdin", "-u", "alice", "-l", "1h", "-r", "2h", "-k", cc)
+	r := krenew(t, k, "", "--wait-lock", "-k", cc)
+	m := regexp.MustCompile(`pid (\d+) will take over renewing ` + regexp.QuoteMeta(alice) + ` in ` + regexp.QuoteMeta(cc) + ` when pid ` + strconv.Itoa(first) + ` exits`).FindStringSubmatch(r.stderr)
+	if r.code != 0 || m == nil {
+		t.Fatalf("exit %d, no take-over notice:\n%s", r.code, r.stderr)
+	}
+	second, _ := strconv.Atoi(m[1])
+	t.Cleanup(func() { syscall.Kill(second, syscall.SIGKILL) })
+	if !alive(second) {
+		t.Fatal("the waiting daemon is not running")
+	}
+	syscall.Kill(first, syscall.SIGTERM)
+	waitGone(t, first, 5*time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := krenew(t, k, "", "--status", "-k", cc)
+		if strings.Contains(st.stdout, "renewed by:    krenew pid "+strconv.Itoa(second)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d did not take over:\n%s", second, st.stdout)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	before := testkdc.Klist(t, k, cc)
+	time.Sleep(1100 * time.Millisecond)
+	syscall.Kill(second, syscall.SIGALRM)
+	deadline = time.Now().Add(5 * time.Second)
+	for !testkdc.Klist(t, k, cc).Start.After(before.Start) {
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon that took over does not renew")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/krenew/krenew/internal/ptytest"
 )
 
 // Tests that need a controlling terminal, signals or process-wide settings
@@ -118,35 +120,44 @@ type helper struct {
 	cmd    *exec.Cmd
 	report *os.File
 	stderr strings.Builder
+	pty    *ptytest.PTY // the helper's terminal, which also waits for it
 }
+
+// helperTimeout bounds every helper run, so a prompt that never returns
+// fails the test instead of hanging it.
+const helperTimeout = 30 * time.Second
 
 // startHelper runs the test binary in mode. stdin and stdout are /dev/null
 // and a buffer, never the pty, so the tests also show that ReadPassword
-// does not depend on them. slave, if not nil, becomes fd 4.
-func startHelper(t *testing.T, mode string, attr *syscall.SysProcAttr, slave *os.File) *helper {
+// does not depend on them. With p, the helper runs in a new session whose
+// controlling terminal is p's slave, which it also holds as fd 4; attr is
+// then ignored.
+func startHelper(t *testing.T, mode string, attr *syscall.SysProcAttr, p *ptytest.PTY) *helper {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), helperTimeout)
 	t.Cleanup(cancel)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &helper{report: r}
+	t.Cleanup(func() { r.Close() })
+	h := &helper{report: r, pty: p}
 	h.cmd = exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
 	// atexit_sleep_ms: under -race every helper would otherwise linger 1s.
 	h.cmd.Env = append(os.Environ(), helperEnv+"="+mode, "GORACE=atexit_sleep_ms=0")
 	h.cmd.Stdout = &h.stderr
 	h.cmd.Stderr = &h.stderr
 	h.cmd.ExtraFiles = []*os.File{w}
-	if slave != nil {
-		h.cmd.ExtraFiles = append(h.cmd.ExtraFiles, slave)
-	}
-	h.cmd.SysProcAttr = attr
-	if err := h.cmd.Start(); err != nil {
-		t.Fatal(err)
+	if p != nil {
+		h.cmd.ExtraFiles = append(h.cmd.ExtraFiles, p.Slave())
+		p.Start(t, h.cmd)
+	} else {
+		h.cmd.SysProcAttr = attr
+		if err := h.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	w.Close()
-	t.Cleanup(func() { r.Close() })
 	return h
 }
 
@@ -158,6 +169,12 @@ func (h *helper) wait(t *testing.T) map[string]string {
 	for sc.Scan() {
 		k, v, _ := strings.Cut(sc.Text(), "=")
 		out[k] = v
+	}
+	if h.pty != nil {
+		if code := h.pty.Wait(t, helperTimeout); code != 0 {
+			t.Fatalf("helper: exit status %d\nreport: %v\noutput: %s", code, out, h.stderr.String())
+		}
+		return out
 	}
 	if err := h.cmd.Wait(); err != nil {
 		t.Fatalf("helper: %v\nreport: %v\noutput: %s", err, out, h.stderr.String())

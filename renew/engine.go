@@ -98,10 +98,10 @@ type Status struct {
 func (s Status) String() string {
 	next := "none"
 	if !s.NextRenewal.IsZero() {
-		next = s.NextRenewal.Local().Format(time.DateTime)
+		next = stamp(s.NextRenewal)
 	}
 	line := fmt.Sprintf("%s in %s: valid until %s, renewable until %s, next renewal %s",
-		s.Principal, s.Cache, s.EndTime.Local().Format(time.DateTime), s.RenewTill.Local().Format(time.DateTime), next)
+		s.Principal, s.Cache, stamp(s.EndTime), stamp(s.RenewTill), next)
 	if s.LastError != "" {
 		line += "; last error: " + s.LastError
 	}
@@ -187,7 +187,7 @@ func (l *loop) turn(ctx context.Context) (Outcome, bool, error) {
 	}
 	if !l.cur.EndTime.After(now) {
 		err := fmt.Errorf("the ticket of %s in %s expired at %s and cannot be renewed (was the system suspended, or the KDC unreachable, until then?)",
-			l.name, l.cfg.CacheName, l.cur.EndTime.Local().Format(time.DateTime))
+			l.name, l.cfg.CacheName, stamp(l.cur.EndTime))
 		if l.cfg.Errors != IgnoreErrors {
 			return Stopped, true, err
 		}
@@ -197,7 +197,7 @@ func (l *loop) turn(ctx context.Context) (Outcome, bool, error) {
 	}
 	at, ok := l.cfg.Policy.NextRenewal(l.cur)
 	if !ok {
-		l.cfg.Log.Infof("renewable lifetime of %s ends at %s; exiting", l.name, l.cur.RenewTill.Local().Format(time.DateTime))
+		l.cfg.Log.Infof("renewable lifetime of %s ends at %s; exiting", l.name, stamp(l.cur.RenewTill))
 		return LifetimeOver, true, nil
 	}
 	if l.cfg.Policy.Always && l.cfg.Policy.Interval > 0 {
@@ -272,7 +272,7 @@ func (l *loop) refresh(now time.Time) (Outcome, bool, error) {
 		l.cur = *tgt
 	} else if tgt.EndTime.After(l.cur.EndTime) || tgt.RenewTill.After(l.cur.RenewTill) {
 		if !bytes.Equal(tgt.Ticket, l.cur.Ticket) {
-			l.cfg.Log.Infof("adopted a newer ticket of %s found in %s (valid until %s)", l.name, l.cfg.CacheName, tgt.EndTime.Local().Format(time.DateTime))
+			l.cfg.Log.Infof("adopted a newer ticket of %s found in %s (valid until %s)", l.name, l.cfg.CacheName, stamp(tgt.EndTime))
 			l.failures, l.lastErr = 0, ""
 		}
 		l.cur = *tgt
@@ -316,7 +316,7 @@ func (l *loop) renew(ctx context.Context, now time.Time) (Outcome, bool, error) 
 	l.cur = renewed
 	l.failures, l.lastErr = 0, ""
 	l.cfg.Log.Infof("renewed %s: valid until %s, renewable until %s", l.name,
-		renewed.EndTime.Local().Format(time.DateTime), renewed.RenewTill.Local().Format(time.DateTime))
+		stamp(renewed.EndTime), stamp(renewed.RenewTill))
 	if l.cfg.OnRenewed != nil {
 		if err := l.cfg.OnRenewed(renewed); err != nil {
 			l.cfg.Log.Warnf("%v", err)

@@ -31,7 +31,7 @@ func Renewable(tgt ccache.Credential, now time.Time) error {
 			Err: fmt.Errorf("the ticket of %s is not renewable", tgt.Client)}
 	case !tgt.EndTime.After(now):
 		return &Error{Kind: KindTicketExpired, Principal: tgt.Client.String(), Realm: tgt.Client.Realm,
-			Err: fmt.Errorf("the ticket of %s expired at %s", tgt.Client, tgt.EndTime.Local().Format(time.DateTime))}
+			Err: fmt.Errorf("the ticket of %s expired at %s", tgt.Client, stamp(tgt.EndTime))}
 	case !tgt.RenewTill.After(tgt.EndTime):
 		return &Error{Kind: KindNotRenewable, Principal: tgt.Client.String(), Realm: tgt.Client.Realm,
 			Err: fmt.Errorf("the ticket of %s cannot be renewed beyond its end time", tgt.Client)}
