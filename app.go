@@ -34,6 +34,9 @@ const (
 	flagForeground      = "foreground"
 	flagOnce            = "once"
 	flagStatus          = "status"
+	// flagCommandDir is internal: the -b daemon runs in / and must start
+	// the command where the user started krenew.
+	flagCommandDir = "command-dir"
 )
 
 // Strings, not typed flags, for every value krenew parses itself, so that
@@ -77,6 +80,7 @@ func newApp(action cli.ActionFunc) *cli.App {
 			&cli.BoolFlag{Name: flagForeground},
 			&cli.BoolFlag{Name: flagOnce},
 			&cli.BoolFlag{Name: flagStatus},
+			&cli.StringFlag{Name: flagCommandDir, Hidden: true},
 		},
 		Action: action,
 	}

@@ -254,7 +254,6 @@ func TestDaemonSignalsAndKdestroy(t *testing.T) {
 	}
 
 	pid = startDaemon(t, k, "", "-k", cc, "-l", "1h")
-	_ = pid
 	if _, errOut, code := k.Run(t, "kdestroy", "-c", cc); code != 0 {
 		t.Fatal(errOut)
 	}

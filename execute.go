@@ -26,8 +26,7 @@ func execute(o *options) int {
 	case o.mode == modeDaemon:
 		return runDaemonMode(ctx, s, o)
 	default:
-		err = &failure{msg: "command mode (krenew -- command) is not implemented yet",
-			hint: "run the command under kstart's krenew for now"}
+		return runCommandMode(ctx, s, o)
 	}
 	if err != nil {
 		return report(err)

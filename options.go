@@ -45,6 +45,7 @@ type options struct {
 	ignoreErrors    bool
 	syslog          bool
 	verbose         bool
+	commandDir      string // "" = krenew's own working directory
 }
 
 // usageError is a command-line mistake: exit 2, before anything is
@@ -76,6 +77,7 @@ func optionsFrom(c *cli.Context) (*options, error) {
 		ignoreErrors:    c.Bool(flagIgnoreErrors),
 		syslog:          c.Bool(flagSyslog),
 		verbose:         c.Bool(flagVerbose),
+		commandDir:      c.String(flagCommandDir),
 	}
 	var err error
 	if o.lifetime, err = durationFlag(c, flagLifetime, "l"); err != nil {

@@ -370,3 +370,27 @@ func TestUpdateAsRootKeepsOwner(t *testing.T) {
 		t.Errorf("owner %d:%d, want 4242:4343", st.Uid, st.Gid)
 	}
 }
+
+func TestCreatePrivate(t *testing.T) {
+	dir := t.TempDir()
+	c := &Cache{Version: 4, DefaultPrincipal: Principal{NameType: 1, Realm: "R", Components: []string{"alice"}}}
+	seen := map[string]bool{}
+	for range 5 {
+		s, err := CreatePrivate(dir, "krb5cc_1000_", c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[s.Path] || !strings.HasPrefix(filepath.Base(s.Path), "krb5cc_1000_") || filepath.Dir(s.Path) != dir {
+			t.Fatalf("bad or repeated name %s", s.Path)
+		}
+		seen[s.Path] = true
+		fi, err := os.Lstat(s.Path)
+		if err != nil || fi.Mode().Perm() != 0o600 || !fi.Mode().IsRegular() {
+			t.Fatalf("private cache %s: %v %v", s.Path, fi.Mode(), err)
+		}
+		got, err := s.Load()
+		if err != nil || !got.DefaultPrincipal.Equal(c.DefaultPrincipal) {
+			t.Fatalf("load: %v %+v", err, got)
+		}
+	}
+}

@@ -353,33 +353,13 @@ func (t *profile) first(path []string, name string) string {
 
 // subsectionNames lists the subsections under path across files, in order
 // of first appearance, with the same final rule as values.
-func (t *profile) subsectionNames(path []string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, root := range t.roots() {
-		sec, final := profWalk(root, path)
-		if sec == nil {
-			if final {
-				break
-			}
-			continue
-		}
-		for _, c := range sec.children {
-			if c.section && !seen[c.name] {
-				seen[c.name] = true
-				out = append(out, c.name)
-			}
-		}
-		if final {
-			break
-		}
-	}
-	return out
-}
+func (t *profile) subsectionNames(path []string) []string { return t.childNames(path, true) }
 
 // relationNames lists relation names under path across files, in order of
 // first appearance.
-func (t *profile) relationNames(path []string) []string {
+func (t *profile) relationNames(path []string) []string { return t.childNames(path, false) }
+
+func (t *profile) childNames(path []string, sections bool) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, root := range t.roots() {
@@ -391,7 +371,7 @@ func (t *profile) relationNames(path []string) []string {
 			continue
 		}
 		for _, c := range sec.children {
-			if !c.section && !seen[c.name] {
+			if c.section == sections && !seen[c.name] {
 				seen[c.name] = true
 				out = append(out, c.name)
 			}

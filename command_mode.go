@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/daemon"
+	"github.com/krenew/krenew/renew"
+)
+
+// runCommandMode is krenew -- command: a ticket (prompting at most once,
+// before the command starts), a private copy of the cache for the command,
+// renewed while it runs, and the command's exit status.
+func runCommandMode(ctx context.Context, s *session, o *options) int {
+	if daemon.IsDaemon() {
+		return runCommandChild(s, o)
+	}
+	principal, _, err := ensureTicket(ctx, s, o)
+	if err != nil {
+		return report(err)
+	}
+	if o.background {
+		pid, _, err := daemon.Detach(commandDaemonArgs(s, o, principal), daemonStartTimeout)
+		if err != nil {
+			return report(&failure{msg: fmt.Sprintf("cannot start %s in the background: %v", o.command[0], err)})
+		}
+		noticef("running %s in the background with a renewed ticket of %s (krenew pid %d)", o.command[0], principal, pid)
+		return exitOK
+	}
+	log, err := daemon.NewLogger(true, o.syslog)
+	if err != nil {
+		return report(&failure{msg: fmt.Sprintf("cannot log to syslog: %v", err), hint: "run without -L"})
+	}
+	defer log.Close()
+	log.SetVerbose(o.verbose)
+	return superviseCommand(s, o, principal, log, [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, nil)
+}
+
+// commandDaemonArgs is the -b child's command line: the daemon's options,
+// the directory the command runs in (the daemon itself runs in /), and
+// the command with a path that still resolves from there.
+func commandDaemonArgs(s *session, o *options, principal ccache.Principal) []string {
+	args := daemonArgs(s, o, principal)
+	cwd, _ := os.Getwd()
+	args = append(args, "--"+flagCommandDir, cwd)
+	if o.childPidfile != "" {
+		args = append(args, "-c", absPath(o.childPidfile))
+	}
+	if o.hupChild {
+		args = append(args, "-s")
+	}
+	argv := append([]string(nil), o.command...)
+	if strings.Contains(argv[0], "/") {
+		argv[0] = absPath(argv[0])
+	}
+	return append(append(args, "--"), argv...)
+}
+
+// runCommandChild is the -b daemon. Its stdio are /dev/null; the command
+// gets whatever the user redirected krenew's stdio to (reopened through
+// the waiting parent's /proc entries), else /dev/null.
+func runCommandChild(s *session, o *options) int {
+	log, err := daemon.NewLogger(true, o.syslog)
+	if err != nil {
+		daemon.Fail(fmt.Sprintf("cannot log to syslog: %v", err))
+		return exitFailure
+	}
+	defer log.Close()
+	log.SetVerbose(o.verbose)
+	cached, err := s.loadCache()
+	if err != nil {
+		daemon.Fail(err.Error())
+		return exitFailure
+	}
+	principal, err := s.principal(o, cached)
+	if err != nil {
+		daemon.Fail(err.Error())
+		return exitFailure
+	}
+	stdio, err := inheritedStdio(os.Getppid())
+	if err != nil {
+		daemon.Fail(err.Error())
+		return exitFailure
+	}
+	return superviseCommand(s, o, principal, log, stdio, daemon.Ready)
+}
+
+// inheritedStdio opens what the parent's fds 0-2 point at, unless that is
+// a terminal, which a background job must not keep.
+func inheritedStdio(ppid int) ([3]*os.File, error) {
+	var out [3]*os.File
+	for fd := range 3 {
+		path := fmt.Sprintf("/proc/%d/fd/%d", ppid, fd)
+		flag := os.O_WRONLY | os.O_APPEND
+		if fd == 0 {
+			flag = os.O_RDONLY
+		}
+		f, err := os.OpenFile(path, flag, 0)
+		if err == nil {
+			if _, terr := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); terr == nil {
+				f.Close()
+				f = nil
+			}
+		}
+		if f == nil {
+			if f, err = os.OpenFile(os.DevNull, os.O_RDWR, 0); err != nil {
+				return out, err
+			}
+		}
+		out[fd] = f
+	}
+	return out, nil
+}
+
+// superviseCommand copies the ticket into a private cache, runs the
+// command with it, renews it until the command exits, and returns the
+// command's status. ready (the -b child's) is called once everything
+// before the command's start has worked.
+func superviseCommand(s *session, o *options, principal ccache.Principal, log *daemon.Logger, stdio [3]*os.File, ready func(string) error) int {
+	fail := func(f *failure) int {
+		if ready != nil {
+			daemon.Fail(f.msg)
+			return exitFailure
+		}
+		return report(f)
+	}
+	cached, err := s.loadCache()
+	if err != nil {
+		return fail(asFailure(err))
+	}
+	tgt, err := s.currentTGT(cached, principal)
+	if err != nil {
+		return fail(asFailure(err))
+	}
+	cached.Version = 4
+	private, err := ccache.CreatePrivate(os.TempDir(), fmt.Sprintf("krb5cc_%d_", os.Getuid()), cached)
+	if err != nil {
+		return fail(&failure{msg: fmt.Sprintf("cannot create a private credential cache for %s: %v", o.command[0], err)})
+	}
+	// The command may still use its tickets until it exits: the private
+	// cache goes only when krenew is done with the command.
+	defer private.Remove()
+	privName := "FILE:" + private.Path
+	if o.aklog {
+		if err := runAklog(privName); err != nil {
+			return fail(asFailure(err))
+		}
+	}
+	if o.pidfile != "" {
+		path := absPath(o.pidfile)
+		if err := daemon.WritePidfile(path, os.Getpid()); err != nil {
+			return fail(&failure{msg: fmt.Sprintf("cannot write pidfile %s: %v", path, err)})
+		}
+		defer daemon.RemovePidfile(path, os.Getpid())
+	}
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGALRM, syscall.SIGUSR1, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	if ready != nil {
+		if err := ready(strconv.Itoa(os.Getpid())); err != nil {
+			return exitFailure
+		}
+	}
+
+	env := append(environWithout("KRB5CCNAME", "_GO_DAEMON"), "KRB5CCNAME="+privName)
+	cmd, handback, err := startCommand(o.command, env, stdio, o.commandDir)
+	if err != nil {
+		return report(err)
+	}
+	if o.childPidfile != "" {
+		path := absPath(o.childPidfile)
+		if err := daemon.WritePidfile(path, cmd.Process.Pid); err != nil {
+			log.Errorf("cannot write child pidfile %s: %v", path, err)
+		}
+		defer daemon.RemovePidfile(path, cmd.Process.Pid)
+	}
+	return watchCommand(o, log, cmd, handback, sigs, renew.Config{
+		Principal: principal,
+		CacheName: privName,
+		Store:     private,
+		KDC:       s.client,
+		Log:       commandLog{log},
+		Policy:    renew.Policy{MinLifetime: o.minLifetime, Interval: o.interval, Always: o.always},
+		Errors:    errorMode(o),
+		OnRenewed: aklogHook(o, privName),
+	}, tgt)
+}
+
+func aklogHook(o *options, cache string) func(ccache.Credential) error {
+	if !o.aklog {
+		return nil
+	}
+	return func(ccache.Credential) error { return runAklog(cache) }
+}
+
+func asFailure(err error) *failure {
+	if f, ok := err.(*failure); ok {
+		return f
+	}
+	return &failure{msg: err.Error()}
+}
+
+// watchCommand renews while the command runs, forwards signals to it and
+// returns its exit status.
+func watchCommand(o *options, log *daemon.Logger, cmd *exec.Cmd, handback *terminalHandback,
+	sigs <-chan os.Signal, cfg renew.Config, tgt ccache.Credential) int {
+	engineSigs := make(chan os.Signal, 4)
+	cfg.Signals = engineSigs
+	if cfg.Policy.Always && cfg.Policy.Interval == 0 {
+		cfg.Policy.Interval = time.Hour
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type engineResult struct {
+		outcome renew.Outcome
+		err     error
+	}
+	engineDone := make(chan engineResult, 1)
+	go func() {
+		outcome, err := renew.Run(ctx, cfg)
+		engineDone <- engineResult{outcome, err}
+	}()
+	exited := make(chan *os.ProcessState, 1)
+	go func() {
+		_ = cmd.Wait() // a non-zero status is the answer, not an error
+		exited <- cmd.ProcessState
+	}()
+
+	// Warn ahead of the end of the renewable lifetime (an hour, or a tenth
+	// of the whole, whichever is shorter) and when it comes.
+	name := cfg.Principal.String()
+	lead := min(time.Hour, tgt.RenewTill.Sub(tgt.StartTime)/10)
+	warnSoon := time.After(time.Until(tgt.RenewTill.Add(-lead)))
+	expired := time.After(time.Until(tgt.RenewTill))
+	for {
+		select {
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGALRM, syscall.SIGUSR1:
+				select {
+				case engineSigs <- sig:
+				default:
+				}
+			default:
+				_ = cmd.Process.Signal(sig)
+			}
+		case r := <-engineDone:
+			engineDone = nil
+			switch {
+			case r.err != nil:
+				log.Errorf("%v; no longer renewing the ticket of %s for %s", r.err, name, o.command[0])
+			case r.outcome == renew.LifetimeOver:
+				log.Warnf("the ticket of %s for %s cannot be renewed any more; it expires at %s", name, o.command[0], when(tgt.RenewTill))
+			case r.outcome == renew.CacheDestroyed:
+				log.Warnf("the private cache of %s was removed; no longer renewing", o.command[0])
+			}
+			gaveUp := r.err != nil || r.outcome == renew.LifetimeOver || r.outcome == renew.CacheDestroyed
+			if o.hupChild && gaveUp {
+				log.Infof("sending SIGHUP to %s (pid %d)", o.command[0], cmd.Process.Pid)
+				_ = cmd.Process.Signal(syscall.SIGHUP)
+			}
+		case <-warnSoon:
+			log.Warnf("renewable lifetime of %s ends at %s (in %s); %s will have no valid ticket after that",
+				name, when(tgt.RenewTill), formatKrbDuration(time.Until(tgt.RenewTill).Round(time.Second)), o.command[0])
+		case <-expired:
+			log.Warnf("the ticket of %s for %s expired at %s", name, o.command[0], when(tgt.RenewTill))
+		case state := <-exited:
+			handback.restore()
+			cancel()
+			if engineDone != nil {
+				<-engineDone
+			}
+			return exitStatus(state)
+		}
+	}
+}
+
+// commandLog keeps the command's stderr quiet: routine renewals are
+// logged only with -v; warnings and errors always.
+type commandLog struct{ *daemon.Logger }
+
+func (l commandLog) Infof(format string, a ...any) { l.Debugf(format, a...) }
