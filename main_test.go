@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -20,6 +22,9 @@ import (
 var krenewBin string
 
 func TestMain(m *testing.M) {
+	if path := os.Getenv("KRENEW_TEST_SIGNAL_COUNTER"); path != "" {
+		os.Exit(signalCounter(path))
+	}
 	dir, err := os.MkdirTemp("", "krenew-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -139,5 +144,32 @@ func within(t *testing.T, what string, got, want, slack time.Duration) {
 	t.Helper()
 	if got < want-slack || got > want+slack {
 		t.Errorf("%s = %s, want %s (±%s)", what, got, want, slack)
+	}
+}
+
+// signalCounter is the test binary acting as a command under krenew: it
+// reads a line from the terminal, then records every SIGINT it gets (one
+// line each, as soon as it arrives, so two close together are two lines)
+// until path+".done" exists.
+func signalCounter(path string) int {
+	ints := make(chan os.Signal, 16)
+	signal.Notify(ints, syscall.SIGINT)
+	fmt.Print("ask:")
+	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+	fmt.Printf("got:%s", line)
+	fmt.Println("ready")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return 1
+	}
+	for {
+		select {
+		case <-ints:
+			f.WriteString("INT\n")
+		case <-time.After(50 * time.Millisecond):
+			if _, err := os.Stat(path + ".done"); err == nil {
+				return 4
+			}
+		}
 	}
 }
