@@ -20,6 +20,9 @@ var errKeepExisting = errors.New("existing cache kept")
 // zeroed as soon as the AS exchange is over.
 func acquire(ctx context.Context, s *session, o *options, principal ccache.Principal) (ccache.Credential, error) {
 	name := principal.String()
+	if o.keytabMode() {
+		return acquireFromKeytab(ctx, s, o, principal)
+	}
 	if err := prompt.Harden(); err != nil {
 		verbosef(o, "cannot disable core dumps: %v", err)
 	}
@@ -42,12 +45,36 @@ func acquire(ctx context.Context, s *session, o *options, principal ccache.Princ
 		return ccache.Credential{}, kdcFailure(err, name, s.cacheName.String())
 	}
 
+	return storeNewTicket(s, o, principal, cred, requested)
+}
+
+// acquireFromKeytab is kinit -k: no prompt, the keytab's newest key.
+func acquireFromKeytab(ctx context.Context, s *session, o *options, principal ccache.Principal) (ccache.Credential, error) {
+	kt, err := s.keytab(o)
+	if err != nil {
+		return ccache.Credential{}, err
+	}
+	requested := time.Now()
+	cred, err := keytabAcquirer(s, o, kt, principal)(ctx)
+	if err != nil {
+		if renew.KindOf(err) == renew.KindKeytab {
+			return ccache.Credential{}, keytabFailure(err)
+		}
+		return ccache.Credential{}, kdcFailure(err, principal.String(), s.cacheName.String())
+	}
+	return storeNewTicket(s, o, principal, cred, requested)
+}
+
+// storeNewTicket writes a new TGT and says what the KDC granted.
+func storeNewTicket(s *session, o *options, principal ccache.Principal, cred ccache.Credential, requested time.Time) (ccache.Credential, error) {
+	name := principal.String()
 	renewable := renew.Renewable(cred, time.Now()) == nil
 	written := false
-	err = s.store.Update(func(old *ccache.Cache) (*ccache.Cache, error) {
+	err := s.store.Update(func(old *ccache.Cache) (*ccache.Cache, error) {
 		// A ticket that cannot be kept alive is no reason to throw away
 		// what the user had; it is only written where there was nothing.
-		if !renewable && old != nil {
+		// A keytab can always get another, so there it is written.
+		if !renewable && old != nil && !o.keytabMode() {
 			return nil, errKeepExisting
 		}
 		written = true
@@ -56,7 +83,7 @@ func acquire(ctx context.Context, s *session, o *options, principal ccache.Princ
 	if err != nil && !errors.Is(err, errKeepExisting) {
 		return ccache.Credential{}, s.cacheFailure("write", err)
 	}
-	if !renewable {
+	if !renewable && !o.keytabMode() {
 		return ccache.Credential{}, nonRenewableIssued(name, written, s.cacheName.String())
 	}
 	if cred.RenewTill.Before(requested.Add(o.renewable).Add(-time.Minute)) {

@@ -82,7 +82,7 @@ func runCommandChild(s *session, o *options) int {
 		daemon.Fail(err.Error())
 		return exitFailure
 	}
-	principal, err := s.principal(o, cached)
+	principal, err := s.runPrincipal(o, cached)
 	if err != nil {
 		daemon.Fail(err.Error())
 		return exitFailure
@@ -184,7 +184,7 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, log *d
 		}
 		defer daemon.RemovePidfile(path, cmd.Process.Pid)
 	}
-	return watchCommand(o, log, cmd, handback, sigs, renew.Config{
+	cfg := renew.Config{
 		Principal: principal,
 		CacheName: privName,
 		Store:     private,
@@ -193,7 +193,11 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, log *d
 		Policy:    renew.Policy{MinLifetime: o.minLifetime, Interval: o.interval, Always: o.always},
 		Errors:    errorMode(o),
 		OnRenewed: aklogHook(o, privName),
-	}, tgt)
+	}
+	if err := withKeytab(&cfg, s, o, principal); err != nil {
+		log.Errorf("%v", err)
+	}
+	return watchCommand(o, log, cmd, handback, sigs, cfg, tgt)
 }
 
 func aklogHook(o *options, cache string) func(ccache.Credential) error {
@@ -240,8 +244,11 @@ func watchCommand(o *options, log *daemon.Logger, cmd *exec.Cmd, handback *termi
 	// of the whole, whichever is shorter) and when it comes.
 	name := cfg.Principal.String()
 	lead := min(time.Hour, tgt.RenewTill.Sub(tgt.StartTime)/10)
-	warnSoon := time.After(time.Until(tgt.RenewTill.Add(-lead)))
-	expired := time.After(time.Until(tgt.RenewTill))
+	var warnSoon, expired <-chan time.Time
+	if cfg.Acquire == nil { // a keytab gets a new ticket instead
+		warnSoon = time.After(time.Until(tgt.RenewTill.Add(-lead)))
+		expired = time.After(time.Until(tgt.RenewTill))
+	}
 	for {
 		select {
 		case sig := <-sigs:

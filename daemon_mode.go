@@ -93,6 +93,11 @@ func reportHolder(s *session) (int, bool) {
 // absolute paths (it runs in /), and nothing about passwords.
 func daemonArgs(s *session, o *options, principal ccache.Principal) []string {
 	args := []string{"-k", s.cacheName.String(), "-u", principal.String()}
+	if o.keytabMode() {
+		if path, err := o.keytabPath(); err == nil {
+			args = append(args, "-f", path)
+		}
+	}
 	if o.interval > 0 {
 		args = append(args, "-K", strconv.Itoa(int(o.interval/time.Minute)))
 	}
@@ -131,11 +136,11 @@ func runDaemonChild(s *session, o *options) int {
 	defer log.Close()
 	log.SetVerbose(o.verbose)
 	cached, err := s.loadCache()
-	if err != nil {
+	if err != nil && !o.keytabMode() {
 		daemon.Fail(err.Error())
 		return exitFailure
 	}
-	principal, err := s.principal(o, cached)
+	principal, err := s.runPrincipal(o, cached)
 	if err != nil {
 		daemon.Fail(err.Error())
 		return exitFailure
@@ -205,6 +210,9 @@ func serve(s *session, o *options, principal ccache.Principal, log *daemon.Logge
 	if o.aklog {
 		cfg.OnRenewed = func(ccache.Credential) error { return runAklog(s.cacheName.String()) }
 	}
+	if err := withKeytab(&cfg, s, o, principal); err != nil {
+		return fail(asFailure(err))
+	}
 	if cfg.Policy.Always && cfg.Policy.Interval == 0 {
 		// kstart renews with -a at each -K wake-up; without -K it wakes
 		// hourly, as kstart does around a command.
@@ -229,6 +237,21 @@ func serve(s *session, o *options, principal ccache.Principal, log *daemon.Logge
 		return exitFailure
 	}
 	return exitOK
+}
+
+// withKeytab makes the engine re-acquire from the keytab in keytab mode,
+// with krbticket's retry defaults (1s doubling to 30s).
+func withKeytab(cfg *renew.Config, s *session, o *options, principal ccache.Principal) error {
+	if !o.keytabMode() {
+		return nil
+	}
+	kt, err := s.keytab(o)
+	if err != nil {
+		return err
+	}
+	cfg.Acquire = keytabAcquirer(s, o, kt, principal)
+	cfg.BackoffMax = 30 * time.Second
+	return nil
 }
 
 func errorMode(o *options) renew.ErrorMode {

@@ -13,10 +13,10 @@ import (
 // renewable, another principal than -u) or when --init asks for a new one.
 func ensureTicket(ctx context.Context, s *session, o *options) (ccache.Principal, ccache.Credential, error) {
 	cached, err := s.loadCache()
-	if err != nil {
+	if err != nil && !o.keytabMode() {
 		return ccache.Principal{}, ccache.Credential{}, err
 	}
-	principal, err := s.principal(o, cached)
+	principal, err := s.runPrincipal(o, cached)
 	if err != nil {
 		return ccache.Principal{}, ccache.Credential{}, err
 	}

@@ -19,8 +19,6 @@ func execute(o *options) int {
 	switch {
 	case o.mode == modeStatus:
 		return runStatus(s, o)
-	case o.keytab != "" || o.keytabPrincipal:
-		err = &failure{msg: "keytab mode (-f/-U) is not implemented yet", hint: "use kinit -k or k5start for now"}
 	case o.mode == modeOnce:
 		err = runOnce(ctx, s, o)
 	case o.mode == modeDaemon:

@@ -15,7 +15,7 @@ func runOnce(ctx context.Context, s *session, o *options) error {
 	if err != nil {
 		return err
 	}
-	principal, err := s.principal(o, cached)
+	principal, err := s.runPrincipal(o, cached)
 	if err != nil {
 		return err
 	}

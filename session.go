@@ -70,6 +70,23 @@ func (s *session) principal(o *options, cached *ccache.Cache) (ccache.Principal,
 	return p, nil
 }
 
+// runPrincipal is principal, or in keytab mode the keytab's principal.
+func (s *session) runPrincipal(o *options, cached *ccache.Cache) (ccache.Principal, error) {
+	if !o.keytabMode() {
+		return s.principal(o, cached)
+	}
+	kt, err := s.keytab(o)
+	if err != nil {
+		return ccache.Principal{}, err
+	}
+	return s.keytabPrincipal(o, kt)
+}
+
+func (s *session) keytab(o *options) (renew.Keytab, error) {
+	path, err := o.keytabPath()
+	return renew.Keytab{Path: path}, err
+}
+
 // loadCache reads the cache; a missing cache is not an error here (nil),
 // everything else is, so that a corrupt cache is never silently replaced.
 func (s *session) loadCache() (*ccache.Cache, error) {

@@ -3,6 +3,7 @@ package renew
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,37 @@ type InitialRequest struct {
 // only read; the caller owns it and zeroes it. Every key derived from it is
 // zeroed before Initial returns.
 func (c *Client) Initial(ctx context.Context, r InitialRequest, password []byte) (ccache.Credential, error) {
+	return c.initial(ctx, r, passwordSecret{password: password, etypes: c.requestEtypes()})
+}
+
+// secret is what proves the client's identity in the AS exchange: a
+// password (keys derived per the KDC's salt) or a keytab (keys stored).
+type secret interface {
+	// offer lists the enctypes to request, in order of preference.
+	offer() []int32
+	// key returns the long-term key for etype, and its kvno.
+	key(etype int32, salt string, s2kparams []byte) (types.EncryptionKey, int, error)
+	// rejected is the failure for a key the KDC did not accept.
+	rejected(name, realm string, kvno int, cause error) *Error
+}
+
+type passwordSecret struct {
+	password []byte
+	etypes   []int32
+}
+
+func (p passwordSecret) offer() []int32 { return p.etypes }
+
+func (p passwordSecret) key(etype int32, salt string, s2kparams []byte) (types.EncryptionKey, int, error) {
+	k, err := stringToKey(p.password, etype, []byte(salt), s2kparams)
+	return k, 0, err
+}
+
+func (p passwordSecret) rejected(name, realm string, _ int, cause error) *Error {
+	return &Error{Kind: KindWrongPassword, Principal: name, Realm: realm, Err: cause}
+}
+
+func (c *Client) initial(ctx context.Context, r InitialRequest, sec secret) (ccache.Credential, error) {
 	name := r.Principal.String()
 	realm := r.Principal.Realm
 	t, err := c.transportFor(name, realm)
@@ -37,7 +69,7 @@ func (c *Client) Initial(ctx context.Context, r InitialRequest, password []byte)
 		return ccache.Credential{}, err
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	req, err := c.newASReq(r, now)
+	req, err := c.newASReq(r, now, sec.offer())
 	if err != nil {
 		return ccache.Credential{}, &Error{Kind: KindOther, Principal: name, Realm: realm, Err: err}
 	}
@@ -47,18 +79,19 @@ func (c *Client) Initial(ctx context.Context, r InitialRequest, password []byte)
 		return ccache.Credential{}, err
 	}
 	var key types.EncryptionKey
+	kvno := 0
 	defer func() { clear(key.KeyValue) }()
 	if kerr, ok := asKRBError(reply); ok {
 		if kerr.ErrorCode != errorcode.KDC_ERR_PREAUTH_REQUIRED {
 			return ccache.Credential{}, krbError(kerr, name, realm, false)
 		}
-		// The KDC wants proof of the password: encrypt a timestamp with the
-		// key derived for the enctype and salt it announced.
-		info, err := preferredEtypeInfo(kerr.EData, r.Principal)
+		// The KDC wants proof of the secret: encrypt a timestamp with the
+		// key for the enctype and salt it announced.
+		info, err := preferredEtypeInfo(kerr.EData, r.Principal, sec.offer())
 		if err != nil {
 			return ccache.Credential{}, &Error{Kind: KindOther, Principal: name, Realm: realm, Err: err}
 		}
-		key, err = stringToKey(password, info.EType, []byte(info.Salt), info.S2KParams)
+		key, kvno, err = sec.key(info.EType, info.Salt, info.S2KParams)
 		if err != nil {
 			return ccache.Credential{}, &Error{Kind: KindOther, Principal: name, Realm: realm, Err: err}
 		}
@@ -70,7 +103,11 @@ func (c *Client) Initial(ctx context.Context, r InitialRequest, password []byte)
 			return ccache.Credential{}, err
 		}
 		if kerr, ok := asKRBError(reply); ok {
-			return ccache.Credential{}, krbError(kerr, name, realm, false)
+			e := krbError(kerr, name, realm, false)
+			if e.Kind == KindWrongPassword {
+				e = sec.rejected(name, realm, kvno, e.Err)
+			}
+			return ccache.Credential{}, e
 		}
 	}
 
@@ -84,16 +121,15 @@ func (c *Client) Initial(ctx context.Context, r InitialRequest, password []byte)
 		// enctype): the reply itself says how to derive the key.
 		clear(key.KeyValue)
 		info := etypeInfoFromReply(rep.PAData, rep.EncPart.EType, r.Principal)
-		key, err = stringToKey(password, rep.EncPart.EType, []byte(info.Salt), info.S2KParams)
+		key, kvno, err = sec.key(rep.EncPart.EType, info.Salt, info.S2KParams)
 		if err != nil {
 			return ccache.Credential{}, &Error{Kind: KindOther, Principal: name, Realm: realm, Err: err}
 		}
 	}
 	plain, err := crypto.DecryptEncPart(rep.EncPart, key, keyusage.AS_REP_ENCPART)
 	if err != nil {
-		// Without pre-authentication a wrong password shows up only here.
-		return ccache.Credential{}, &Error{Kind: KindWrongPassword, Principal: name, Realm: realm,
-			Err: fmt.Errorf("cannot decrypt the KDC's reply for %s: %w", name, err)}
+		// Without pre-authentication a wrong key shows up only here.
+		return ccache.Credential{}, sec.rejected(name, realm, kvno, fmt.Errorf("cannot decrypt the KDC's reply for %s: %w", name, err))
 	}
 	// The decoded reply aliases plain (asn1 BitStrings are not copied), so
 	// plain is wiped only once the credential has been built from it.
@@ -115,7 +151,7 @@ func (c *Client) Initial(ctx context.Context, r InitialRequest, password []byte)
 	return cred, nil
 }
 
-func (c *Client) newASReq(r InitialRequest, now time.Time) (messages.ASReq, error) {
+func (c *Client) newASReq(r InitialRequest, now time.Time, etypes []int32) (messages.ASReq, error) {
 	nonce, err := newNonce()
 	if err != nil {
 		return messages.ASReq{}, err
@@ -143,7 +179,7 @@ func (c *Client) newASReq(r InitialRequest, now time.Time) (messages.ASReq, erro
 			Till:  now.Add(r.Lifetime),
 			RTime: now.Add(r.Renewable),
 			Nonce: nonce,
-			EType: c.requestEtypes(),
+			EType: etypes,
 		},
 	}}, nil
 }
@@ -190,9 +226,9 @@ func addEncTimestamp(req *messages.ASReq, key types.EncryptionKey) error {
 	return nil
 }
 
-// preferredEtypeInfo picks the first ETYPE-INFO2 entry krenew can use; the
-// KDC lists them in its order of preference.
-func preferredEtypeInfo(edata []byte, p ccache.Principal) (types.ETypeInfo2Entry, error) {
+// preferredEtypeInfo picks the first ETYPE-INFO2 entry krenew can use
+// (one of usable); the KDC lists them in its order of preference.
+func preferredEtypeInfo(edata []byte, p ccache.Principal, usable []int32) (types.ETypeInfo2Entry, error) {
 	var pas types.PADataSequence
 	if err := pas.Unmarshal(edata); err != nil {
 		return types.ETypeInfo2Entry{}, fmt.Errorf("cannot decode the KDC's pre-authentication hints: %w", err)
@@ -208,7 +244,7 @@ func preferredEtypeInfo(edata []byte, p ccache.Principal) (types.ETypeInfo2Entry
 		}
 		for _, info := range infos {
 			offered = append(offered, info.EType)
-			if passwordEtypeSupported(info.EType) {
+			if slices.Contains(usable, info.EType) {
 				if info.Salt == "" {
 					info.Salt = defaultSalt(p)
 				}

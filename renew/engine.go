@@ -78,6 +78,11 @@ type Config struct {
 	Signals <-chan os.Signal
 	// OnRenewed runs after each ticket written (aklog); an error is logged.
 	OnRenewed func(ccache.Credential) error
+	// Acquire, when set (keytab mode), gets a new ticket whenever renewal
+	// cannot help: the renewable lifetime is used up, the ticket expired,
+	// or the cache is gone or holds something else. The loop then never
+	// ends by itself, and failures of Acquire are always retried.
+	Acquire func(ctx context.Context) (ccache.Credential, error)
 	// OnStatus receives the state after every change (for --status).
 	OnStatus func(Status)
 	// Rand returns a uniformly random duration in [0, max); default
@@ -155,6 +160,7 @@ type loop struct {
 	lastErr   string
 	missing   bool // the cache is gone and -i waits for it
 	force     bool // SIGALRM or an -a tick: renew now whatever the plan
+	needNew   bool // keytab mode: the cache has no usable ticket; acquire one
 }
 
 // Run renews the principal's TGT in the store until the renewable
@@ -177,28 +183,43 @@ func Run(ctx context.Context, cfg Config) (Outcome, error) {
 	}
 }
 
-// turn re-reads the cache, renews if due, and plans the next renewal.
-// done means Run should return.
+// turn re-reads the cache, renews (or acquires) if due, and plans the
+// next turn. done means Run should return.
 func (l *loop) turn(ctx context.Context) (Outcome, bool, error) {
 	now := l.cfg.Clock.Now()
 	outcome, done, err := l.refresh(now)
 	if done || err != nil || l.missing {
 		return outcome, done, err
 	}
-	if !l.cur.EndTime.After(now) {
+	if !l.needNew && !l.cur.EndTime.After(now) {
 		err := fmt.Errorf("the ticket of %s in %s expired at %s and cannot be renewed (was the system suspended, or the KDC unreachable, until then?)",
 			l.name, l.cfg.CacheName, stamp(l.cur.EndTime))
-		if l.cfg.Errors != IgnoreErrors {
+		switch {
+		case l.cfg.Acquire != nil:
+			l.cfg.Log.Infof("the ticket of %s expired at %s; getting a new one", l.name, stamp(l.cur.EndTime))
+			l.needNew = true
+		case l.cfg.Errors != IgnoreErrors:
 			return Stopped, true, err
+		default:
+			// -i: wait for the user to put a fresh ticket in the cache.
+			l.noteFailure(err, now)
+			return Stopped, false, nil
 		}
-		// -i: wait for the user to put a fresh ticket in the cache.
-		l.noteFailure(err, now)
-		return Stopped, false, nil
 	}
-	at, ok := l.cfg.Policy.NextRenewal(l.cur)
-	if !ok {
-		l.cfg.Log.Infof("renewable lifetime of %s ends at %s; exiting", l.name, stamp(l.cur.RenewTill))
-		return LifetimeOver, true, nil
+	acquire := l.needNew
+	at := now
+	if !acquire {
+		var ok bool
+		at, ok = l.cfg.Policy.NextRenewal(l.cur)
+		if !ok {
+			if l.cfg.Acquire == nil {
+				l.cfg.Log.Infof("renewable lifetime of %s ends at %s; exiting", l.name, stamp(l.cur.RenewTill))
+				return LifetimeOver, true, nil
+			}
+			// Renewal cannot extend it: replace it when a renewal would
+			// have been due.
+			acquire, at = true, l.cfg.Policy.refreshPoint(l.cur)
+		}
 	}
 	if l.cfg.Policy.Always && l.cfg.Policy.Interval > 0 {
 		if l.nextTick.IsZero() {
@@ -208,15 +229,21 @@ func (l *loop) turn(ctx context.Context) (Outcome, bool, error) {
 			l.nextTick = now.Add(l.cfg.Policy.Interval)
 		}
 	}
-	if l.failures > 0 {
+	switch {
+	case l.failures > 0:
 		l.plan = l.retryAt
-	} else {
+	case l.needNew:
+		l.plan = now
+	default:
 		l.plan = l.withJitter(at)
 	}
 	if now.Before(l.plan) && !l.force {
 		return Stopped, false, nil
 	}
 	l.force = false
+	if acquire {
+		return l.acquire(ctx, now)
+	}
 	return l.renew(ctx, now)
 }
 
@@ -241,6 +268,12 @@ func (l *loop) withJitter(at time.Time) time.Time {
 func (l *loop) refresh(now time.Time) (Outcome, bool, error) {
 	c, err := l.cfg.Store.Load()
 	switch {
+	case errors.Is(err, ccache.ErrNotFound) && l.cfg.Acquire != nil:
+		if !l.needNew {
+			l.cfg.Log.Infof("credential cache %s is gone; getting a new ticket", l.cfg.CacheName)
+		}
+		l.needNew = true
+		return Stopped, false, nil
 	case errors.Is(err, ccache.ErrNotFound):
 		if l.cfg.Errors == IgnoreErrors {
 			if !l.missing {
@@ -259,12 +292,21 @@ func (l *loop) refresh(now time.Time) (Outcome, bool, error) {
 		l.cfg.Log.Infof("credential cache %s is back", l.cfg.CacheName)
 		l.missing = false
 	}
+	if !c.DefaultPrincipal.Equal(l.cfg.Principal) && l.cfg.Acquire != nil {
+		l.cfg.Log.Infof("credential cache %s holds a ticket of %s; replacing it with one of %s", l.cfg.CacheName, c.DefaultPrincipal, l.name)
+		l.needNew = true
+		return Stopped, false, nil
+	}
 	if !c.DefaultPrincipal.Equal(l.cfg.Principal) {
 		l.cfg.Log.Infof("credential cache %s now holds a ticket of %s, not %s; leaving it alone and exiting",
 			l.cfg.CacheName, c.DefaultPrincipal, l.name)
 		return OtherPrincipal, true, nil
 	}
 	tgt, ok := c.FindTGT()
+	if !ok && l.cfg.Acquire != nil {
+		l.needNew = true
+		return Stopped, false, nil
+	}
 	if !ok {
 		return l.failed(fmt.Errorf("credential cache %s holds no ticket-granting ticket for %s", l.cfg.CacheName, l.name), now, true)
 	}
@@ -277,6 +319,41 @@ func (l *loop) refresh(now time.Time) (Outcome, bool, error) {
 		}
 		l.cur = *tgt
 	}
+	return Stopped, false, nil
+}
+
+// acquire gets a new ticket (keytab mode) and writes it, replacing
+// whatever the cache held for another principal.
+func (l *loop) acquire(ctx context.Context, now time.Time) (Outcome, bool, error) {
+	cred, err := l.cfg.Acquire(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Stopped, true, nil
+		}
+		// Always retried: a fixed keytab or a KDC back must be picked up
+		// without a restart. -x still means exit.
+		return l.failed(err, now, false)
+	}
+	werr := l.cfg.Store.Update(func(c *ccache.Cache) (*ccache.Cache, error) {
+		if c == nil || !c.DefaultPrincipal.Equal(l.cfg.Principal) {
+			c = &ccache.Cache{Version: 4, DefaultPrincipal: l.cfg.Principal}
+		}
+		c.PutCredential(cred)
+		return c, nil
+	})
+	if werr != nil {
+		return l.failed(fmt.Errorf("cannot write credential cache %s: %v", l.cfg.CacheName, werr), now, false)
+	}
+	l.cur = cred
+	l.needNew = false
+	l.failures, l.lastErr = 0, ""
+	l.cfg.Log.Infof("got a new ticket for %s: valid until %s, renewable until %s", l.name, stamp(cred.EndTime), stamp(cred.RenewTill))
+	if l.cfg.OnRenewed != nil {
+		if err := l.cfg.OnRenewed(cred); err != nil {
+			l.cfg.Log.Warnf("%v", err)
+		}
+	}
+	l.plan = now
 	return Stopped, false, nil
 }
 

@@ -26,6 +26,8 @@ const (
 	KindTicketExpired
 	KindBadReply
 	KindPolicy
+	KindWrongKey // a keytab key the KDC rejects (stale kvno after a rotation)
+	KindKeytab   // the keytab cannot be read or has no key for the principal
 )
 
 // Error is every failure of a KDC exchange. Principal and Realm are filled

@@ -49,7 +49,7 @@ func TestVerifyASDetectsClockSkew(t *testing.T) {
 	c := &Client{Conf: &Krb5Conf{}}
 	p, _ := ParsePrincipal("alice@R", "R")
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	req, err := c.newASReq(InitialRequest{Principal: p, Lifetime: time.Hour, Renewable: 2 * time.Hour}, now)
+	req, err := c.newASReq(InitialRequest{Principal: p, Lifetime: time.Hour, Renewable: 2 * time.Hour}, now, passwordEtypes)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,12 @@ func (p Policy) NextRenewal(tgt ccache.Credential) (at time.Time, ok bool) {
 	if !tgt.RenewTill.After(tgt.EndTime) || tgt.Flags&ccache.FlagRenewable == 0 {
 		return time.Time{}, false
 	}
+	return p.refreshPoint(tgt), true
+}
+
+// refreshPoint is when the ticket should be replaced, by a renewal or (in
+// keytab mode) a new one.
+func (p Policy) refreshPoint(tgt ccache.Credential) (at time.Time) {
 	start := tgt.StartTime
 	if start.IsZero() {
 		start = tgt.AuthTime
@@ -41,7 +47,7 @@ func (p Policy) NextRenewal(tgt ccache.Credential) (at time.Time, ok bool) {
 		// of the lifetime pass between renewals.
 		at = maxTime(at, start.Add(max(life/10, time.Second)))
 	}
-	return at, true
+	return at
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -1,0 +1,138 @@
+package renew
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/jcmturner/gokrb5/v8/crypto"
+	"github.com/jcmturner/gokrb5/v8/keytab"
+	"github.com/jcmturner/gokrb5/v8/types"
+
+	"github.com/krenew/krenew/ccache"
+)
+
+// Keytab authenticates a principal from a keytab file. The file is read
+// again at every acquisition, so that a keytab replaced after a key
+// rotation is used without a restart.
+type Keytab struct {
+	Path string
+}
+
+// load reads the keytab; gokrb5's parser is not bounds-checked
+// everywhere, so a corrupt file must not take the daemon down.
+func (k Keytab) load() (kt *keytab.Keytab, err error) {
+	b, err := os.ReadFile(k.Path)
+	if err != nil {
+		return nil, &Error{Kind: KindKeytab, Err: fmt.Errorf("cannot read keytab %s: %w", k.Path, err)}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			kt, err = nil, &Error{Kind: KindKeytab, Err: fmt.Errorf("keytab %s is corrupt", k.Path)}
+		}
+	}()
+	kt = keytab.New()
+	if err := kt.Unmarshal(b); err != nil {
+		return nil, &Error{Kind: KindKeytab, Err: fmt.Errorf("keytab %s is corrupt: %v", k.Path, err)}
+	}
+	return kt, nil
+}
+
+// FirstPrincipal is the principal of the keytab's first entry (-U).
+func (k Keytab) FirstPrincipal() (ccache.Principal, error) {
+	kt, err := k.load()
+	if err != nil {
+		return ccache.Principal{}, err
+	}
+	if len(kt.Entries) == 0 {
+		return ccache.Principal{}, &Error{Kind: KindKeytab, Err: fmt.Errorf("keytab %s has no entries", k.Path)}
+	}
+	p := kt.Entries[0].Principal
+	return ccache.Principal{NameType: p.NameType, Realm: p.Realm, Components: slices.Clone(p.Components)}, nil
+}
+
+type keytabKey struct {
+	key  types.EncryptionKey
+	kvno int
+}
+
+// keys are the principal's keys of its newest kvno, by enctype. Older
+// kvnos stay in keytabs after a rotation; only the newest can be right.
+func (k Keytab) keys(p ccache.Principal) (map[int32]keytabKey, error) {
+	kt, err := k.load()
+	if err != nil {
+		return nil, err
+	}
+	newest := -1
+	out := map[int32]keytabKey{}
+	for _, e := range kt.Entries {
+		if e.Principal.Realm != p.Realm || !slices.Equal(e.Principal.Components, p.Components) {
+			continue
+		}
+		if _, err := crypto.GetEtype(e.Key.KeyType); err != nil {
+			continue // an enctype gokrb5 cannot use
+		}
+		kvno := int(e.KVNO)
+		switch {
+		case kvno > newest:
+			newest = kvno
+			clear(out)
+			fallthrough
+		case kvno == newest:
+			out[e.Key.KeyType] = keytabKey{key: e.Key, kvno: kvno}
+		}
+	}
+	if len(out) == 0 {
+		return nil, &Error{Kind: KindKeytab, Principal: p.String(), Realm: p.Realm,
+			Err: fmt.Errorf("keytab %s has no usable key for %s", k.Path, p)}
+	}
+	return out, nil
+}
+
+type keytabSecret struct {
+	keys   map[int32]keytabKey
+	etypes []int32
+}
+
+func (s keytabSecret) offer() []int32 { return s.etypes }
+
+func (s keytabSecret) key(etype int32, _ string, _ []byte) (types.EncryptionKey, int, error) {
+	k, ok := s.keys[etype]
+	if !ok {
+		return types.EncryptionKey{}, 0, fmt.Errorf("the keytab has no key of encryption type %d", etype)
+	}
+	return types.EncryptionKey{KeyType: k.key.KeyType, KeyValue: slices.Clone(k.key.KeyValue)}, k.kvno, nil
+}
+
+func (s keytabSecret) rejected(name, realm string, kvno int, cause error) *Error {
+	return &Error{Kind: KindWrongKey, Principal: name, Realm: realm,
+		Err: fmt.Errorf("the KDC rejected the keytab key of %s (kvno %d); the keytab is out of date: %v", name, kvno, cause)}
+}
+
+// InitialFromKeytab runs the AS exchange with the principal's newest keys
+// from the keytab.
+func (c *Client) InitialFromKeytab(ctx context.Context, r InitialRequest, kt Keytab) (ccache.Credential, error) {
+	keys, err := kt.keys(r.Principal)
+	if err != nil {
+		return ccache.Credential{}, err
+	}
+	// Offer the keytab's enctypes in krb5.conf's order of preference.
+	var etypes []int32
+	for _, e := range append(c.requestEtypes(), allEtypes(keys)...) {
+		if _, ok := keys[e]; ok && !slices.Contains(etypes, e) {
+			etypes = append(etypes, e)
+		}
+	}
+	return c.initial(ctx, r, keytabSecret{keys: keys, etypes: etypes})
+}
+
+func allEtypes(keys map[int32]keytabKey) []int32 {
+	var out []int32
+	for e := range keys {
+		out = append(out, e)
+	}
+	slices.Sort(out)
+	slices.Reverse(out)
+	return out
+}
