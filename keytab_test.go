@@ -212,3 +212,36 @@ func TestKeytabPrincipalSelection(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Keytab mode around a command and as a detached daemon: the ticket
+// outlives its renewable lifetime in both.
+func TestKeytabCommandAndDaemon(t *testing.T) {
+	t.Parallel()
+	k, keytab := shortKDC(t)
+	cc, _ := cacheIn(t, "cc")
+	r := krenew(t, k, "", "-f", keytab, "-u", svc, "-k", cc, "--", "sh", "-c", "sleep 18; klist -s && exit 6")
+	if r.code != 6 {
+		t.Fatalf("exit %d, want 6: the service had no valid ticket after 18s (renewable lifetime 14s)\n%s", r.code, r.stderr)
+	}
+
+	cc2, _ := cacheIn(t, "cc2")
+	pid := startDaemon(t, k, "", "-f", keytab, "-u", svc, "-k", cc2)
+	time.Sleep(18 * time.Second)
+	if _, errOut, code := k.Run(t, "klist", "-s", "-c", cc2); code != 0 || !alive(pid) {
+		t.Fatalf("detached keytab daemon: klist -s %d (%s), alive %v", code, errOut, alive(pid))
+	}
+}
+
+// -U without -f reads $KRB5_KTNAME, as k5start does.
+func TestKeytabFromKRB5KTNAME(t *testing.T) {
+	t.Parallel()
+	k, keytab := shortKDC(t)
+	cc, _ := cacheIn(t, "cc")
+	r := krenewEnv(t, k, []string{"KRB5_KTNAME=FILE:" + keytab}, "", "--once", "--init", "-U", "-k", cc)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if tk := testkdc.Klist(t, k, cc); tk.Principal != svc+"@"+testkdc.Realm {
+		t.Errorf("got a ticket for %q", tk.Principal)
+	}
+}
