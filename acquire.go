@@ -93,7 +93,8 @@ func storeNewTicket(s *session, o *options, principal ccache.Principal, cred cca
 	}
 	verbosef(o, "got a ticket for %s in %s, valid until %s, renewable until %s",
 		name, s.cacheName, when(cred.EndTime), when(cred.RenewTill))
-	if o.aklog {
+	// With a command, aklog runs on the command's private cache instead.
+	if o.aklog && o.mode != modeCommand {
 		if err := runAklog(s.cacheName.String()); err != nil {
 			return ccache.Credential{}, err
 		}

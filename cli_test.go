@@ -33,6 +33,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--no-such-flag"}, []string{"unknown option", "no-such-flag"}},
 		{[]string{"-k"}, []string{"-k", "needs a value"}},
 		{[]string{"--once", "-l", "1h"}, []string{"-l/--lifetime", "add --init"}},
+		{[]string{"--wait-lock", "--", "true"}, []string{"--wait-lock", "command"}},
 		{[]string{"--status", "-H", "10"}, []string{"-H/--min-lifetime", "--status"}},
 	}
 	for _, c := range cases {

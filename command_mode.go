@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,6 +25,14 @@ import (
 func runCommandMode(ctx context.Context, s *session, o *options) int {
 	if daemon.IsDaemon() {
 		return runCommandChild(s, o)
+	}
+	// A command that cannot run is reported before any prompt, and
+	// before -b sends it where nobody would see the error.
+	if _, err := exec.LookPath(o.command[0]); err != nil {
+		return report(commandStartFailure(o.command[0], err))
+	}
+	if err := checkSyslog(o); err != nil {
+		return report(err)
 	}
 	principal, _, err := ensureTicket(ctx, s, o)
 	if err != nil {
@@ -220,6 +229,10 @@ func watchCommand(o *options, log *daemon.Logger, cmd *exec.Cmd, handback *termi
 	sigs <-chan os.Signal, cfg renew.Config, tgt ccache.Credential) int {
 	engineSigs := make(chan os.Signal, 4)
 	cfg.Signals = engineSigs
+	// USR1 is answered here, not by the engine, whose routine lines are
+	// quiet in command mode: the status must show without -v.
+	var status atomic.Value
+	cfg.OnStatus = func(st renew.Status) { status.Store(st) }
 	if cfg.Policy.Always && cfg.Policy.Interval == 0 {
 		cfg.Policy.Interval = time.Hour
 	}
@@ -253,7 +266,11 @@ func watchCommand(o *options, log *daemon.Logger, cmd *exec.Cmd, handback *termi
 		select {
 		case sig := <-sigs:
 			switch sig {
-			case syscall.SIGALRM, syscall.SIGUSR1:
+			case syscall.SIGUSR1:
+				if st, ok := status.Load().(renew.Status); ok {
+					log.Infof("%s", st)
+				}
+			case syscall.SIGALRM:
 				select {
 				case engineSigs <- sig:
 				default:

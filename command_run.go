@@ -22,7 +22,9 @@ const (
 // At a terminal where krenew is in the foreground, the command gets its
 // own process group and the terminal's foreground: Ctrl-C then reaches
 // the command once, from the terminal, and not a second time through
-// krenew, which forwards only signals sent to itself.
+// krenew, which forwards only signals sent to itself. Started in the
+// background (krenew -- cmd &), the command stays in krenew's group, so
+// that the shell's fg and bg move both.
 func startCommand(argv, env []string, stdio [3]*os.File, dir string) (*exec.Cmd, *terminalHandback, error) {
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
@@ -34,8 +36,9 @@ func startCommand(argv, env []string, stdio [3]*os.File, dir string) (*exec.Cmd,
 	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio[0], stdio[1], stdio[2]
 	handback := foregroundTerminal(stdio[0])
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if handback != nil {
+		cmd.SysProcAttr.Setpgid = true
 		cmd.SysProcAttr.Foreground = true
 		cmd.SysProcAttr.Ctty = 0 // the command's stdin, which is the terminal
 	}

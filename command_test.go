@@ -122,11 +122,16 @@ func TestCommandGetsForwardedSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	syscall.Kill(pid, syscall.SIGUSR1) // a status line, also without -v
+	time.Sleep(500 * time.Millisecond)
 	syscall.Kill(pid, syscall.SIGTERM)
 	select {
 	case r := <-done:
 		if r.code != 3 {
 			t.Fatalf("exit %d, want the command's 3", r.code)
+		}
+		if !strings.Contains(r.stderr, alice+" in FILE:"+os.TempDir()+"/krb5cc_") || !strings.Contains(r.stderr, "next renewal") {
+			t.Errorf("SIGUSR1 logged no status line:\n%s", r.stderr)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("krenew did not exit after the command trapped TERM")
@@ -162,6 +167,9 @@ func TestCommandInBackground(t *testing.T) {
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, _ := cacheIn(t, "cc")
 	dir := t.TempDir()
+	// A command that cannot run is an error before the prompt, even with -b.
+	r0 := krenew(t, k, testkdc.AlicePassword+"\n", "-b", "--password-stdin", "-u", "alice", "-k", cc, "--", "/nonexistent/job")
+	wantOneError(t, r0, 127, "command not found: /nonexistent/job")
 	childPid := filepath.Join(dir, "child.pid")
 	out := filepath.Join(dir, "out")
 	script := `sleep 15; klist -s && echo still-valid; echo "cwd=$(pwd)"`

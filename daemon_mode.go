@@ -29,13 +29,8 @@ func runDaemonMode(ctx context.Context, s *session, o *options) int {
 			return code
 		}
 	}
-	if o.syslog {
-		// Fail before the prompt, not after the ticket is in place.
-		probe, err := daemon.NewLogger(false, true)
-		if err != nil {
-			return report(&failure{msg: fmt.Sprintf("cannot log to syslog: %v", err), hint: "run without -L, or start a syslog daemon"})
-		}
-		probe.Close()
+	if err := checkSyslog(o); err != nil {
+		return report(err)
 	}
 	principal, tgt, err := ensureTicket(ctx, s, o)
 	if err != nil {
@@ -65,6 +60,19 @@ func runDaemonMode(ctx context.Context, s *session, o *options) int {
 	}
 	noticef("renewing %s in %s until %s (pid %d)", principal, s.cacheName, when(tgt.RenewTill), pid)
 	return exitOK
+}
+
+// checkSyslog fails before the prompt, not after the ticket is in place,
+// when -L cannot work.
+func checkSyslog(o *options) error {
+	if !o.syslog {
+		return nil
+	}
+	probe, err := daemon.NewLogger(false, true)
+	if err != nil {
+		return &failure{msg: fmt.Sprintf("cannot log to syslog: %v", err), hint: "run without -L, or start a syslog daemon"}
+	}
+	return probe.Close()
 }
 
 // reportHolder says who already renews the cache, if anyone: a second

@@ -200,6 +200,8 @@ func (o *options) validate(c *cli.Context) error {
 		return usagef("-U/--keytab-principal and -u/--principal cannot be used together")
 	case o.passwordStdin && (o.keytab != "" || o.keytabPrincipal):
 		return usagef("--password-stdin cannot be used with a keytab (-f/-U)")
+	case o.waitLock && hasCommand:
+		return usagef("--wait-lock is for the daemon; a command gets its own private cache")
 	case o.foreground && hasCommand:
 		return usagef("--foreground is for the daemon; a command already runs in the foreground")
 	}
