@@ -1,22 +1,32 @@
-# krenew: build, test and install. `make test` is what CI runs (.ci/run).
-PREFIX   ?= /usr/local
-BINDIR   ?= $(PREFIX)/bin
-MANDIR   ?= $(PREFIX)/share/man
-GO       ?= go
-FUZZTIME ?= 5s
+# krenew: build, test, install. `make test` is what CI runs (.ci/run).
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+USERUNITDIR ?= $(PREFIX)/lib/systemd/user
+GO          ?= go
+FUZZTIME    ?= 5s
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test check unit fuzz install uninstall clean
+UNITS := $(wildcard contrib/systemd/*.service)
+
+.PHONY: all build test lint unit fuzz install uninstall demo clean
 
 all: build
 
 build:
 	$(GO) build -trimpath -o krenew .
 
-# check: formatting and vet, the cheap failures first.
-check:
+# lint: formatting, vet, staticcheck and the man page, the cheap failures first.
+lint:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
+	@out=$$(groff -man -Tutf8 -ww -z man/krenew.1 2>&1); if [ -n "$$out" ]; then echo "man/krenew.1: $$out"; exit 1; fi
 
+# The tests mostly wait on short-lived tickets, so many run at once.
 unit:
 	$(GO) test -race -count=1 -parallel 8 -timeout 12m ./...
 
@@ -25,15 +35,34 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./ccache/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseKrbDuration$$' -fuzztime $(FUZZTIME) .
 
-test: check unit fuzz
+test: lint unit fuzz
 
+# install puts every file where a distribution would; uninstall removes
+# exactly those (install_test.go compares the lists).
 install: build
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(USERUNITDIR)
 	install -m 0755 krenew $(DESTDIR)$(BINDIR)/krenew
 	install -m 0644 man/krenew.1 $(DESTDIR)$(MANDIR)/man1/krenew.1
+	install -m 0644 completions/krenew.bash $(DESTDIR)$(BASHCOMPDIR)/krenew
+	install -m 0644 completions/_krenew $(DESTDIR)$(ZSHCOMPDIR)/_krenew
+	install -m 0644 completions/krenew.fish $(DESTDIR)$(FISHCOMPDIR)/krenew.fish
+	for u in $(UNITS); do \
+		sed 's|@bindir@|$(BINDIR)|g' $$u > $(DESTDIR)$(USERUNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(USERUNITDIR)/$$(basename $$u) || exit 1; \
+	done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/krenew $(DESTDIR)$(MANDIR)/man1/krenew.1
+	rm -f $(DESTDIR)$(BINDIR)/krenew $(DESTDIR)$(MANDIR)/man1/krenew.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/krenew $(DESTDIR)$(ZSHCOMPDIR)/_krenew \
+		$(DESTDIR)$(FISHCOMPDIR)/krenew.fish
+	for u in $(UNITS); do rm -f $(DESTDIR)$(USERUNITDIR)/$$(basename $$u); done
+
+# demo: a throwaway MIT KDC on 127.0.0.1 and a whole renewal life cycle in
+# about a minute, no realm of your own needed (krb5-kdc krb5-admin-server
+# krb5-user must be installed).
+demo: build
+	$(GO) run ./internal/demo -krenew ./krenew
 
 clean:
 	rm -f krenew

@@ -106,9 +106,11 @@ func isFailure(err error) bool {
 // renewed.
 func renewableState(tgt ccache.Credential, now time.Time) string {
 	if err := renew.Renewable(tgt, now); err != nil {
-		switch renew.KindOf(err) {
-		case renew.KindTicketExpired:
+		switch {
+		case renew.KindOf(err) == renew.KindTicketExpired:
 			return "expired"
+		case tgt.Flags&ccache.FlagRenewable != 0 && !tgt.RenewTill.After(tgt.EndTime) && tgt.RenewTill.After(tgt.StartTime):
+			return "renewable lifetime used up"
 		default:
 			return "not renewable"
 		}
