@@ -54,6 +54,9 @@ func acquireFromKeytab(ctx context.Context, s *session, o *options, principal cc
 	if err != nil {
 		return ccache.Credential{}, err
 	}
+	if err := prompt.Harden(); err != nil {
+		verbosef(o, "cannot disable core dumps: %v", err)
+	}
 	requested := time.Now()
 	cred, err := keytabAcquirer(s, o, kt, principal)(ctx)
 	if err != nil {

@@ -21,7 +21,7 @@ func runAklog(cacheName string) error {
 		return &failure{msg: "AKLOG is set but names no program", hint: "unset AKLOG or set it to the aklog program"}
 	}
 	cmd := exec.Command(fields[0], fields[1:]...)
-	cmd.Env = append(environWithout("KRB5CCNAME", "_GO_DAEMON"), "KRB5CCNAME="+cacheName)
+	cmd.Env = append(environWithout("KRB5CCNAME", "_GO_DAEMON", "NOTIFY_SOCKET"), "KRB5CCNAME="+cacheName)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	err := cmd.Run()
 	var ee *exec.ExitError
@@ -38,7 +38,8 @@ func runAklog(cacheName string) error {
 }
 
 // environWithout is the environment minus the named variables; children
-// must not inherit go-daemon's marker or a stale cache name.
+// must not inherit go-daemon's marker, systemd's notify socket or a stale
+// cache name.
 func environWithout(names ...string) []string {
 	var out []string
 next:

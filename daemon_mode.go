@@ -11,6 +11,7 @@ import (
 
 	"github.com/krenew/krenew/ccache"
 	"github.com/krenew/krenew/daemon"
+	"github.com/krenew/krenew/prompt"
 	"github.com/krenew/krenew/renew"
 )
 
@@ -58,6 +59,11 @@ func runDaemonMode(ctx context.Context, s *session, o *options) int {
 		noticef("pid %d will take over renewing %s in %s when pid %d exits", pid, principal, s.cacheName, holder)
 		return exitOK
 	}
+	if o.keytabMode() {
+		kt, _ := o.keytabPath()
+		noticef("keeping %s in %s authenticated from %s (pid %d)", principal, s.cacheName, kt, pid)
+		return exitOK
+	}
 	noticef("renewing %s in %s until %s (pid %d)", principal, s.cacheName, when(tgt.RenewTill), pid)
 	return exitOK
 }
@@ -100,7 +106,8 @@ func reportHolder(s *session) (int, bool) {
 // daemonArgs is the daemon's command line: everything it needs, with
 // absolute paths (it runs in /), and nothing about passwords.
 func daemonArgs(s *session, o *options, principal ccache.Principal) []string {
-	args := []string{"-k", s.cacheName.String(), "-u", principal.String()}
+	args := []string{"-k", s.cacheName.String(), "-u", principal.String(),
+		"-l", formatKrbDuration(o.lifetime), "-r", formatKrbDuration(o.renewable)}
 	if o.keytabMode() {
 		if path, err := o.keytabPath(); err == nil {
 			args = append(args, "-f", path)
@@ -238,6 +245,12 @@ func serve(s *session, o *options, principal ccache.Principal, log *daemon.Logge
 			return exitFailure // the parent is gone; nobody would see more
 		}
 	}
+	// Under systemd (Type=notify) the unit counts as started only now.
+	sd, err := daemon.NotifyReady(fmt.Sprintf("renewing %s in %s", principal, s.cacheName))
+	if err != nil {
+		log.Errorf("cannot tell systemd that krenew is ready: %v", err)
+	}
+	defer sd.Stopping()
 	log.Debugf("renewing %s in %s (pid %d)", principal, s.cacheName, os.Getpid())
 	_, err = renew.Run(context.Background(), cfg)
 	if err != nil {
@@ -256,6 +269,10 @@ func withKeytab(cfg *renew.Config, s *session, o *options, principal ccache.Prin
 	kt, err := s.keytab(o)
 	if err != nil {
 		return err
+	}
+	// This process reads the keytab's keys again and again: no core dumps.
+	if err := prompt.Harden(); err != nil {
+		cfg.Log.Warnf("cannot disable core dumps: %v", err)
 	}
 	cfg.Acquire = keytabAcquirer(s, o, kt, principal)
 	cfg.BackoffMax = 30 * time.Second

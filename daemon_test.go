@@ -29,8 +29,8 @@ func startDaemon(t *testing.T, k *testkdc.KDC, stdin string, args ...string) int
 		t.Errorf("krenew took %s to return", took)
 	}
 	m := detachedPid.FindStringSubmatch(r.stderr)
-	if m == nil || !strings.Contains(r.stderr, "krenew: renewing ") {
-		t.Fatalf("no 'renewing ... (pid N)' line:\n%s", r.stderr)
+	if m == nil || !strings.Contains(r.stderr, "krenew: renewing ") && !strings.Contains(r.stderr, "krenew: keeping ") {
+		t.Fatalf("no 'renewing ... (pid N)' or 'keeping ... (pid N)' line:\n%s", r.stderr)
 	}
 	pid, _ := strconv.Atoi(m[1])
 	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })

@@ -225,10 +225,14 @@ func TestKeytabCommandAndDaemon(t *testing.T) {
 	}
 
 	cc2, _ := cacheIn(t, "cc2")
-	pid := startDaemon(t, k, "", "-f", keytab, "-u", svc, "-k", cc2)
+	// -l/-r reach the daemon too: its later tickets ask for the same.
+	pid := startDaemon(t, k, "", "-f", keytab, "-u", svc, "-l", "5s", "-r", "11s", "-k", cc2)
 	time.Sleep(18 * time.Second)
 	if _, errOut, code := k.Run(t, "klist", "-s", "-c", cc2); code != 0 || !alive(pid) {
 		t.Fatalf("detached keytab daemon: klist -s %d (%s), alive %v", code, errOut, alive(pid))
+	}
+	if tk := testkdc.Klist(t, k, cc2); tk.RenewableLifetime() > 11*time.Second+time.Second {
+		t.Errorf("a re-acquired ticket is renewable for %s; -r 11s was not passed to the daemon", tk.RenewableLifetime())
 	}
 }
 

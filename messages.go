@@ -171,6 +171,11 @@ func kdcFailure(err error, principal, cache string) *failure {
 	case renew.KindTicketExpired:
 		return &failure{msg: fmt.Sprintf("the ticket of %s in %s has expired and cannot be renewed", principal, cache),
 			hint: "run 'krenew --init' (or kinit) to get a new ticket"}
+	case renew.KindWrongKey:
+		return &failure{msg: e.Err.Error(),
+			hint: fmt.Sprintf("get a current keytab for %s (kadmin: ktadd -norandkey), or ask your Kerberos administrator", principal)}
+	case renew.KindKeytab:
+		return &failure{msg: e.Err.Error(), hint: "check the keytab's path and permissions (klist -k FILE lists its principals)"}
 	case renew.KindPolicy:
 		return &failure{msg: fmt.Sprintf("the KDC refused a ticket for %s: %v", principal, e.Err),
 			hint: "try a shorter -l/-r, or ask your Kerberos administrator"}

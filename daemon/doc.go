@@ -2,8 +2,9 @@
 // exec of itself with a readiness handshake (Detach in the prompting parent;
 // IsDaemon, Init, Ready and Fail in the child), the one-daemon-per-cache lock
 // that doubles as a status endpoint (AcquireLock, QueryHolder, WaitLock), the
-// pidfile, the logger (stderr and/or syslog) and the signals the renewal loop
-// listens to.
+// pidfile, the logger (stderr and/or syslog), the signals the renewal loop
+// listens to, and the readiness notice to systemd for Type=notify units
+// (NotifyReady, Notifier).
 //
 // The child is started by go-daemon (github.com/sevlyar/go-daemon), which
 // re-executes os.Executable() in a new session with the working directory "/"

@@ -363,6 +363,13 @@ func (l *loop) renew(ctx context.Context, now time.Time) (Outcome, bool, error) 
 		if ctx.Err() != nil {
 			return Stopped, true, nil
 		}
+		if !retryable(err) && l.cfg.Acquire != nil && l.cfg.Errors != ExitOnError {
+			// A keytab can replace a ticket the KDC will not renew.
+			l.cfg.Log.Warnf("%v; getting a new ticket instead", err)
+			l.needNew = true
+			l.plan = now
+			return Stopped, false, nil
+		}
 		return l.failed(err, now, !retryable(err))
 	}
 	werr := l.cfg.Store.Update(func(c *ccache.Cache) (*ccache.Cache, error) {
@@ -488,8 +495,8 @@ func (l *loop) sleep(ctx context.Context) (Outcome, bool) {
 
 func (l *loop) status() Status {
 	s := Status{Principal: l.name, Cache: l.cfg.CacheName, EndTime: l.cur.EndTime, RenewTill: l.cur.RenewTill, LastError: l.lastErr}
-	if _, ok := l.cfg.Policy.NextRenewal(l.cur); ok {
-		s.NextRenewal = l.plan
+	if _, ok := l.cfg.Policy.NextRenewal(l.cur); ok || l.cfg.Acquire != nil {
+		s.NextRenewal = l.plan // with a keytab, possibly a new ticket
 	}
 	return s
 }

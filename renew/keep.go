@@ -36,9 +36,10 @@ type KeepConfig struct {
 // it gets one from the keytab, renews it at half-life, gets a new one when
 // renewal runs out, the ticket expired or the cache was removed, and
 // retries with backoff through KDC outages. It is the engine the krenew
-// command uses for -f. Keep returns nil when ctx ends, and an error only
-// when the configuration cannot work (no krb5.conf realm, bad principal,
-// unsupported cache type). It takes no lock against other writers of the
+// command uses for -f. Keep returns nil when ctx ends, and an error when
+// the configuration cannot work (no krb5.conf realm, bad principal,
+// unsupported cache type) or the cache cannot be read. KDC and keytab
+// failures are retried, never returned. It takes no lock against other writers of the
 // cache beyond the per-update file lock: to have one maintainer per cache
 // across processes, run the krenew command instead.
 func Keep(ctx context.Context, cfg KeepConfig) error {

@@ -117,6 +117,12 @@ func (c *Client) InitialFromKeytab(ctx context.Context, r InitialRequest, kt Key
 	if err != nil {
 		return ccache.Credential{}, err
 	}
+	// The keys alias the parsed keytab; wiping them wipes it.
+	defer func() {
+		for _, k := range keys {
+			clear(k.key.KeyValue)
+		}
+	}()
 	// Offer the keytab's enctypes in krb5.conf's order of preference.
 	var etypes []int32
 	for _, e := range append(c.requestEtypes(), allEtypes(keys)...) {
