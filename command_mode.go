@@ -79,23 +79,11 @@ func commandDaemonArgs(s *session, o *options, principal ccache.Principal) []str
 // gets whatever the user redirected krenew's stdio to (reopened through
 // the waiting parent's /proc entries), else /dev/null.
 func runCommandChild(s *session, o *options) int {
-	log, err := daemon.NewLogger(true, o.syslog)
-	if err != nil {
-		daemon.Fail(fmt.Sprintf("cannot log to syslog: %v", err))
+	log, principal, ok := startChild(s, o)
+	if !ok {
 		return exitFailure
 	}
 	defer log.Close()
-	log.SetVerbose(o.verbose)
-	cached, err := s.loadCache()
-	if err != nil {
-		daemon.Fail(err.Error())
-		return exitFailure
-	}
-	principal, err := s.runPrincipal(o, cached)
-	if err != nil {
-		daemon.Fail(err.Error())
-		return exitFailure
-	}
 	stdio, err := inheritedStdio(os.Getppid())
 	if err != nil {
 		daemon.Fail(err.Error())

@@ -143,24 +143,37 @@ func absPath(p string) string {
 // runDaemonChild is the detached process: a fresh exec that never saw the
 // password. What it writes to stderr before Ready reaches the user.
 func runDaemonChild(s *session, o *options) int {
-	log, err := daemon.NewLogger(true, o.syslog)
-	if err != nil {
-		daemon.Fail(fmt.Sprintf("cannot log to syslog: %v", err))
+	log, principal, ok := startChild(s, o)
+	if !ok {
 		return exitFailure
 	}
 	defer log.Close()
+	return serve(s, o, principal, log, daemon.Ready)
+}
+
+// startChild is what every detached child does first: its logger, then
+// whose ticket it keeps (the parent put it in the cache). A failure is
+// reported to the waiting parent.
+func startChild(s *session, o *options) (*daemon.Logger, ccache.Principal, bool) {
+	log, err := daemon.NewLogger(true, o.syslog)
+	if err != nil {
+		daemon.Fail(fmt.Sprintf("cannot log to syslog: %v", err))
+		return nil, ccache.Principal{}, false
+	}
 	log.SetVerbose(o.verbose)
 	cached, err := s.loadCache()
 	if err != nil && !o.keytabMode() {
+		log.Close()
 		daemon.Fail(err.Error())
-		return exitFailure
+		return nil, ccache.Principal{}, false
 	}
 	principal, err := s.runPrincipal(o, cached)
 	if err != nil {
+		log.Close()
 		daemon.Fail(err.Error())
-		return exitFailure
+		return nil, ccache.Principal{}, false
 	}
-	return serve(s, o, principal, log, daemon.Ready)
+	return log, principal, true
 }
 
 // serve holds the cache's lock and runs the renewal engine until it is

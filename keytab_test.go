@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,53 +14,11 @@ import (
 
 const svc = "svc/svc.krenew.test"
 
-// running is a krenew started in the background whose stderr is
-// collected line by line.
-type running struct {
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	log  []string
-	done chan struct{}
-}
-
-func startKrenew(t *testing.T, k *testkdc.KDC, args ...string) *running {
+// startKrenew leaves krenew running with the KDC's environment.
+func startKrenew(t *testing.T, k *testkdc.KDC, args ...string) *background {
 	t.Helper()
-	cmd := exec.Command(krenewBin, args...)
-	cmd.Env = append(k.Env(), "LC_ALL=C")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r := &running{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			r.mu.Lock()
-			r.log = append(r.log, sc.Text())
-			r.mu.Unlock()
-		}
-		cmd.Wait()
-		close(r.done)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-r.done
-		t.Logf("krenew %s logged:\n%s", strings.Join(args, " "), r.text())
-	})
-	return r
+	return startBackground(t, append(k.Env(), "LC_ALL=C"), "", append([]string{krenewBin}, args...)...)
 }
-
-func (r *running) text() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return strings.Join(r.log, "\n")
-}
-
-func (r *running) count(s string) int { return strings.Count(r.text(), s) }
 
 // waitFor polls cond until it holds or the limit passes.
 func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -171,5 +173,74 @@ func signalCounter(path string) int {
 				return 4
 			}
 		}
+	}
+}
+
+// background is a program a test leaves running (krenew --foreground, a
+// unit's main process), its stderr collected line by line; it is killed
+// when the test ends.
+type background struct {
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	lines []string
+	done  chan struct{}
+	code  int
+}
+
+func startBackground(t *testing.T, env []string, stdin string, argv ...string) *background {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	b := &background{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			b.mu.Lock()
+			b.lines = append(b.lines, sc.Text())
+			b.mu.Unlock()
+		}
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			b.code = ee.ExitCode()
+		} else if err != nil {
+			b.code = -1
+		}
+		close(b.done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-b.done
+		t.Logf("%s logged:\n%s", strings.Join(argv, " "), b.text())
+	})
+	return b
+}
+
+func (b *background) text() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Join(b.lines, "\n")
+}
+
+func (b *background) count(s string) int { return strings.Count(b.text(), s) }
+
+// wait returns the exit status, failing the test if it takes too long.
+func (b *background) wait(t *testing.T, limit time.Duration) int {
+	t.Helper()
+	select {
+	case <-b.done:
+		return b.code
+	case <-time.After(limit):
+		t.Fatalf("%s still running after %s", b.cmd.Path, limit)
+		return 0
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"net"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -95,70 +93,11 @@ func (s *notifySocket) none(t *testing.T, limit time.Duration) {
 	}
 }
 
-// service is krenew running as a unit's main process.
-type service struct {
-	cmd    *exec.Cmd
-	mu     sync.Mutex
-	stderr bytes.Buffer
-	done   chan struct{}
-	code   int
-}
-
 // startService runs args like systemd does: no controlling terminal,
 // NOTIFY_SOCKET set, standard input stdin (systemd's is /dev/null).
-func startService(t *testing.T, k *testkdc.KDC, sock *notifySocket, env []string, stdin string, args ...string) *service {
+func startService(t *testing.T, k *testkdc.KDC, sock *notifySocket, env []string, stdin string, args ...string) *background {
 	t.Helper()
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = append(append(k.Env(), "LC_ALL=C", "NOTIFY_SOCKET="+sock.path), env...)
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &service{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			s.mu.Lock()
-			s.stderr.WriteString(sc.Text() + "\n")
-			s.mu.Unlock()
-		}
-		err := cmd.Wait()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			s.code = ee.ExitCode()
-		} else if err != nil {
-			s.code = -1
-		}
-		close(s.done)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-s.done
-		t.Logf("%s logged:\n%s", strings.Join(args, " "), s.log())
-	})
-	return s
-}
-
-func (s *service) log() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stderr.String()
-}
-
-func (s *service) wait(t *testing.T, limit time.Duration) int {
-	t.Helper()
-	select {
-	case <-s.done:
-		return s.code
-	case <-time.After(limit):
-		t.Fatalf("krenew still running after %s", limit)
-		return 0
-	}
+	return startBackground(t, append(append(k.Env(), "LC_ALL=C", "NOTIFY_SOCKET="+sock.path), env...), stdin, args...)
 }
 
 // execStart is the unit's ExecStart= command with @bindir@ pointing at the
@@ -192,7 +131,7 @@ func unitSetting(t *testing.T, unit, key string) string {
 
 // wantReady reads the first notification: READY=1 with the status line,
 // from the main process, once the cache file holds its ticket.
-func wantReady(t *testing.T, sock *notifySocket, s *service, cachePath, status string) {
+func wantReady(t *testing.T, sock *notifySocket, s *background, cachePath, status string) {
 	t.Helper()
 	n, ok := sock.next(t, time.Minute)
 	// Look at the cache before anything else: it must already be there.
@@ -213,7 +152,7 @@ func wantReady(t *testing.T, sock *notifySocket, s *service, cachePath, status s
 
 // wantStopping sends SIGTERM, as systemctl stop does, and expects
 // STOPPING=1 from the main process and exit status 0.
-func wantStopping(t *testing.T, sock *notifySocket, s *service) {
+func wantStopping(t *testing.T, sock *notifySocket, s *background) {
 	t.Helper()
 	sock.none(t, 300*time.Millisecond)
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -307,7 +246,7 @@ func TestSystemdUnitWithoutTicketFailsBeforeReady(t *testing.T) {
 	// The user manager sets USER; krenew names the principal after it.
 	s := startService(t, k, sock, []string{"KRB5CCNAME=" + cc, "USER=alice"}, "", execStart(t, "krenew.service", t.TempDir())...)
 	code := s.wait(t, time.Minute)
-	wantOneError(t, result{stderr: s.log(), code: code}, 1, "no terminal", alice)
+	wantOneError(t, result{stderr: s.text(), code: code}, 1, "no terminal", alice)
 	sock.none(t, 100*time.Millisecond)
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("cache created without a ticket: %v", err)
