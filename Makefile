@@ -3,7 +3,8 @@ PREFIX      ?= /usr/local
 BINDIR      ?= $(PREFIX)/bin
 MANDIR      ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
-ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
+# Debian's zsh reads vendor-completions under /usr, site-functions elsewhere.
+ZSHCOMPDIR  ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 USERUNITDIR ?= $(PREFIX)/lib/systemd/user
 GO          ?= go
@@ -17,6 +18,12 @@ UNITS := $(wildcard contrib/systemd/*.service)
 all: build
 
 build:
+	$(GO) build -trimpath -o krenew .
+
+# install needs only an up-to-date binary, so that `make && sudo make
+# install` does not rebuild as root (where go may not be on PATH).
+GOFILES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './internal/*') go.mod go.sum
+krenew: $(GOFILES)
 	$(GO) build -trimpath -o krenew .
 
 # lint: formatting, vet, staticcheck and the man page, the cheap failures first.
@@ -39,7 +46,7 @@ test: lint unit fuzz
 
 # install puts every file where a distribution would; uninstall removes
 # exactly those (install_test.go compares the lists).
-install: build
+install: krenew
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(USERUNITDIR)
 	install -m 0755 krenew $(DESTDIR)$(BINDIR)/krenew

@@ -94,7 +94,7 @@ Options:
     -p, --pidfile FILE         write krenew's pid to FILE
     -c, --child-pidfile FILE   write the command's pid to FILE
     -s, --hup-child            send SIGHUP to the command when renewal ends
-    -t, --aklog                run $AKLOG (default aklog) after each new ticket
+    -t, --aklog                run $AKLOG after each new or renewed ticket
     -x, --exit-on-error        exit on the first renewal error
     -i, --ignore-errors        keep retrying through errors
     -L, --syslog               also log to syslog

@@ -102,7 +102,7 @@ complete -c krenew -n __krenew_options -l status -d "show the cache's ticket"
 complete -c krenew -n __krenew_options -s p -l pidfile -r -F -d "write krenew's pid to FILE"
 complete -c krenew -n __krenew_options -s c -l child-pidfile -r -F -d "write the command's pid to FILE"
 complete -c krenew -n __krenew_options -s s -l hup-child -d 'send SIGHUP to the command when renewal ends'
-complete -c krenew -n __krenew_options -s t -l aklog -d 'run $AKLOG (default aklog) after each new ticket'
+complete -c krenew -n __krenew_options -s t -l aklog -d 'run $AKLOG after each new or renewed ticket'
 complete -c krenew -n __krenew_options -s x -l exit-on-error -d 'exit on the first renewal error'
 complete -c krenew -n __krenew_options -s i -l ignore-errors -d 'keep retrying through errors'
 complete -c krenew -n __krenew_options -s L -l syslog -d 'also log to syslog'
