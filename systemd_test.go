@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/krenew/krenew/internal/sdtest"
 	"github.com/krenew/krenew/internal/testkdc"
 )
 
@@ -21,83 +20,11 @@ import (
 
 const unitDir = "contrib/systemd"
 
-// notifySocket is systemd's end of NOTIFY_SOCKET: a datagram socket with
-// SO_PASSCRED, so each message carries its sender's pid (systemd accepts
-// notifications from the main pid only).
-type notifySocket struct {
-	path string
-	conn *net.UnixConn
-}
-
-type notification struct {
-	msg string
-	pid int
-}
-
-func listenNotifySocket(t *testing.T) *notifySocket {
-	t.Helper()
-	// Short: sun_path holds 108 bytes, t.TempDir() under a long TMPDIR may not fit.
-	dir, err := os.MkdirTemp("", "sdn")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	path := filepath.Join(dir, "notify")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	raw, err := conn.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var serr error
-	if err := raw.Control(func(fd uintptr) {
-		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_PASSCRED, 1)
-	}); err != nil || serr != nil {
-		t.Fatalf("SO_PASSCRED: %v %v", err, serr)
-	}
-	return &notifySocket{path: path, conn: conn}
-}
-
-// next returns the next notification, or false when none comes within limit.
-func (s *notifySocket) next(t *testing.T, limit time.Duration) (notification, bool) {
-	t.Helper()
-	s.conn.SetReadDeadline(time.Now().Add(limit))
-	buf := make([]byte, 4096)
-	oob := make([]byte, syscall.CmsgSpace(syscall.SizeofUcred))
-	n, oobn, _, _, err := s.conn.ReadMsgUnix(buf, oob)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return notification{}, false
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		t.Fatalf("control messages: %v (%d)", err, len(msgs))
-	}
-	cred, err := syscall.ParseUnixCredentials(&msgs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return notification{msg: string(buf[:n]), pid: int(cred.Pid)}, true
-}
-
-func (s *notifySocket) none(t *testing.T, limit time.Duration) {
-	t.Helper()
-	if n, ok := s.next(t, limit); ok {
-		t.Errorf("unexpected notification %q from pid %d", n.msg, n.pid)
-	}
-}
-
 // startService runs args like systemd does: no controlling terminal,
 // NOTIFY_SOCKET set, standard input stdin (systemd's is /dev/null).
-func startService(t *testing.T, k *testkdc.KDC, sock *notifySocket, env []string, stdin string, args ...string) *background {
+func startService(t *testing.T, k *testkdc.KDC, sock *sdtest.Listener, env []string, stdin string, args ...string) *background {
 	t.Helper()
-	return startBackground(t, append(append(k.Env(), "LC_ALL=C", "NOTIFY_SOCKET="+sock.path), env...), stdin, args...)
+	return startBackground(t, append(append(k.Env(), "LC_ALL=C", "NOTIFY_SOCKET="+sock.Addr), env...), stdin, args...)
 }
 
 // execStart is the unit's ExecStart= command with @bindir@ pointing at the
@@ -131,9 +58,9 @@ func unitSetting(t *testing.T, unit, key string) string {
 
 // wantReady reads the first notification: READY=1 with the status line,
 // from the main process, once the cache file holds its ticket.
-func wantReady(t *testing.T, sock *notifySocket, s *background, cachePath, status string) {
+func wantReady(t *testing.T, sock *sdtest.Listener, s *background, cachePath, status string) {
 	t.Helper()
-	n, ok := sock.next(t, time.Minute)
+	n, ok := sock.Next(t, time.Minute)
 	// Look at the cache before anything else: it must already be there.
 	_, statErr := os.Stat(cachePath)
 	if !ok {
@@ -142,31 +69,31 @@ func wantReady(t *testing.T, sock *notifySocket, s *background, cachePath, statu
 	if statErr != nil {
 		t.Errorf("READY=1 arrived before the cache was written: %v", statErr)
 	}
-	if want := "READY=1\nSTATUS=" + status; n.msg != want {
-		t.Errorf("first notification %q, want %q", n.msg, want)
+	if want := "READY=1\nSTATUS=" + status; n.Msg != want {
+		t.Errorf("first notification %q, want %q", n.Msg, want)
 	}
-	if n.pid != s.cmd.Process.Pid {
-		t.Errorf("READY=1 sent by pid %d, the main process is %d", n.pid, s.cmd.Process.Pid)
+	if n.PID != s.cmd.Process.Pid {
+		t.Errorf("READY=1 sent by pid %d, the main process is %d", n.PID, s.cmd.Process.Pid)
 	}
 }
 
 // wantStopping sends SIGTERM, as systemctl stop does, and expects
 // STOPPING=1 from the main process and exit status 0.
-func wantStopping(t *testing.T, sock *notifySocket, s *background) {
+func wantStopping(t *testing.T, sock *sdtest.Listener, s *background) {
 	t.Helper()
-	sock.none(t, 300*time.Millisecond)
+	sock.None(t, 300*time.Millisecond)
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	n, ok := sock.next(t, 30*time.Second)
-	if !ok || n.msg != "STOPPING=1" || n.pid != s.cmd.Process.Pid {
+	n, ok := sock.Next(t, 30*time.Second)
+	if !ok || n.Msg != "STOPPING=1" || n.PID != s.cmd.Process.Pid {
 		t.Errorf("after SIGTERM: notification %q from pid %d (received: %v), want STOPPING=1 from %d",
-			n.msg, n.pid, ok, s.cmd.Process.Pid)
+			n.Msg, n.PID, ok, s.cmd.Process.Pid)
 	}
 	if code := s.wait(t, 30*time.Second); code != 0 {
 		t.Errorf("exit status %d after SIGTERM, want 0", code)
 	}
-	sock.none(t, 100*time.Millisecond)
+	sock.None(t, 100*time.Millisecond)
 }
 
 // Plain --foreground with a password: READY=1 only once the first ticket
@@ -175,7 +102,7 @@ func TestSystemdNotifyReadyAfterFirstTicket(t *testing.T) {
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, path := cacheIn(t, "cc")
-	sock := listenNotifySocket(t)
+	sock := sdtest.Listen(t, "")
 	s := startService(t, k, sock, nil, testkdc.AlicePassword+"\n",
 		krenewBin, "--foreground", "--password-stdin", "-u", "alice", "-k", cc)
 	wantReady(t, sock, s, path, "renewing "+alice+" in "+cc)
@@ -202,7 +129,7 @@ func TestSystemdUnitAdoptsTicketFromKinit(t *testing.T) {
 	if err := os.WriteFile(aklog, []byte("#!/bin/sh\nenv > "+envDir+"/env.tmp && mv "+envDir+"/env.tmp "+envDir+"/env\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	sock := listenNotifySocket(t)
+	sock := sdtest.Listen(t, "")
 	args := append(execStart(t, "krenew.service", t.TempDir()), "-t")
 	s := startService(t, k, sock, []string{"KRB5CCNAME=" + cc, "AKLOG=" + aklog}, "", args...)
 	wantReady(t, sock, s, path, "renewing "+alice+" in "+cc)
@@ -242,12 +169,12 @@ func TestSystemdUnitWithoutTicketFailsBeforeReady(t *testing.T) {
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, path := cacheIn(t, "cc")
-	sock := listenNotifySocket(t)
+	sock := sdtest.Listen(t, "")
 	// The user manager sets USER; krenew names the principal after it.
 	s := startService(t, k, sock, []string{"KRB5CCNAME=" + cc, "USER=alice"}, "", execStart(t, "krenew.service", t.TempDir())...)
 	code := s.wait(t, time.Minute)
 	wantOneError(t, result{stderr: s.text(), code: code}, 1, "no terminal", alice)
-	sock.none(t, 100*time.Millisecond)
+	sock.None(t, 100*time.Millisecond)
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("cache created without a ticket: %v", err)
 	}
@@ -274,7 +201,7 @@ func TestSystemdKeytabUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	cc, path := cacheIn(t, "cc")
-	sock := listenNotifySocket(t)
+	sock := sdtest.Listen(t, "")
 	s := startService(t, k, sock, []string{"KRB5CCNAME=" + cc}, "", args...)
 	bob := "bob@" + testkdc.Realm
 	wantReady(t, sock, s, path, "renewing "+bob+" in "+cc)

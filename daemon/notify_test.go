@@ -3,67 +3,30 @@ package daemon
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/krenew/krenew/internal/sdtest"
 )
 
-// fakeSystemd is the receiving end of NOTIFY_SOCKET, as systemd sets it up:
-// a datagram socket with SO_PASSCRED, so that each message carries the
-// sender's pid.
-type fakeSystemd struct {
-	conn *net.UnixConn
-}
+// fakeSystemd is the receiving end of NOTIFY_SOCKET.
+type fakeSystemd struct{ *sdtest.Listener }
 
 func listenNotify(t *testing.T, addr string) *fakeSystemd {
 	t.Helper()
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: addr, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	raw, err := conn.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var serr error
-	if err := raw.Control(func(fd uintptr) {
-		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_PASSCRED, 1)
-	}); err != nil || serr != nil {
-		t.Fatalf("SO_PASSCRED: %v %v", err, serr)
-	}
-	return &fakeSystemd{conn: conn}
+	return &fakeSystemd{sdtest.Listen(t, addr)}
 }
 
 // recv returns the next datagram and its sender's pid; ok is false when
 // none arrives within limit.
 func (f *fakeSystemd) recv(t *testing.T, limit time.Duration) (msg string, pid int, ok bool) {
 	t.Helper()
-	f.conn.SetReadDeadline(time.Now().Add(limit))
-	buf := make([]byte, 4096)
-	oob := make([]byte, syscall.CmsgSpace(syscall.SizeofUcred))
-	n, oobn, _, _, err := f.conn.ReadMsgUnix(buf, oob)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "", 0, false
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		t.Fatalf("control messages: %v (%d)", err, len(msgs))
-	}
-	cred, err := syscall.ParseUnixCredentials(&msgs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(buf[:n]), int(cred.Pid), true
+	n, ok := f.Next(t, limit)
+	return n.Msg, n.PID, ok
 }
 
 func (f *fakeSystemd) want(t *testing.T, want string) {
