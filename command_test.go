@@ -83,6 +83,10 @@ func TestCommandExitStatuses(t *testing.T) {
 		{"not executable", []string{notExec}, 126, "cannot execute " + notExec},
 		{"help is a command", []string{"help"}, 127, "command not found: help"},
 	}
+	t.Run("missing aklog with -t", func(t *testing.T) {
+		r := krenewEnv(t, k, []string{"AKLOG=/nonexistent/aklog"}, "", "-t", "-k", cc, "--", "true")
+		wantOneError(t, r, 1, "/nonexistent/aklog", "not found")
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := krenew(t, k, "", append([]string{"-k", cc, "--"}, c.argv...)...)
