@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"runtime/debug"
 	"strings"
 
@@ -96,7 +97,24 @@ func flagErrorText(err error) string {
 	if rest, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
 		return "option " + rest + " needs a value"
 	}
+	if rest, ok := strings.CutPrefix(msg, "Cannot use two forms of the same flag: "); ok {
+		if names := strings.Fields(rest); len(names) == 2 {
+			return fmt.Sprintf("option %s given twice (as %s and %s)", dashed(names[1]), dashed(names[0]), dashed(names[1]))
+		}
+	}
+	if m := boolValueError.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("invalid value %s for %s: it takes no value", m[1], dashed(m[2]))
+	}
 	return msg
+}
+
+var boolValueError = regexp.MustCompile(`^invalid boolean value (".*") for -+([\w-]+)`)
+
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // version comes from the module's build info, so a `go install`ed binary

@@ -34,6 +34,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-k"}, []string{"-k", "needs a value"}},
 		{[]string{"--once", "-l", "1h"}, []string{"-l/--lifetime", "add --init"}},
 		{[]string{"--wait-lock", "--", "true"}, []string{"--wait-lock", "command"}},
+		{[]string{"-k", "FILE:/tmp/a", "--cache", "FILE:/tmp/b"}, []string{"option --cache given twice"}},
+		{[]string{"--once=maybe"}, []string{`invalid value "maybe" for --once`}},
+		{[]string{"--pidfile="}, []string{"-p/--pidfile needs a file name"}},
 		{[]string{"--status", "-H", "10"}, []string{"-H/--min-lifetime", "--status"}},
 	}
 	for _, c := range cases {

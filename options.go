@@ -214,6 +214,12 @@ func (o *options) validate(c *cli.Context) error {
 	if set(flagPrincipal) && o.principal == "" {
 		return usagef("-u/--principal needs a principal name")
 	}
+	if set(flagPidfile) && o.pidfile == "" {
+		return usagef("-p/--pidfile needs a file name")
+	}
+	if set(flagChildPidfile) && o.childPidfile == "" {
+		return usagef("-c/--child-pidfile needs a file name")
+	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // profNode is a section, subsection or relation of a profile. Sections and
@@ -103,11 +104,20 @@ const maxConfSize = 1 << 20
 // readConfFile reads path, which need not be a regular file: shells pass
 // KRB5_CONFIG=<(...) as a pipe.
 func readConfFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: opening a FIFO named by a hostile include must not hang
+	// krenew; a pipe given as KRB5_CONFIG=<(...) has a writer already.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode()&fs.ModeNamedPipe != 0 {
+		// A FIFO without a writer reads as empty at once; with a writer,
+		// reading it normally is what KRB5_CONFIG=<(...) wants.
+		if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
+			return nil, err
+		}
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxConfSize+1))
 	if err != nil {
 		return nil, err

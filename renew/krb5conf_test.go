@@ -3,11 +3,13 @@ package renew
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -681,5 +683,35 @@ func TestLoadKrb5Conf(t *testing.T) {
 	_, err = c.KDCs("ANY.TEST")
 	if err == nil || !strings.Contains(err.Error(), "no configuration file found") {
 		t.Errorf("KDCs without any file: %v", err)
+	}
+}
+
+// An include naming a FIFO nobody writes must not hang krenew (only
+// SIGKILL would stop it): it reads as empty.
+func TestIncludeOfFIFODoesNotHang(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "krb5.conf")
+	if err := os.WriteFile(conf, []byte("include "+fifo+"\n[libdefaults]\n default_realm = X.TEST\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		c, err := ParseKrb5Conf([]string{conf})
+		if err == nil && c.DefaultRealm != "X.TEST" {
+			err = fmt.Errorf("default realm %q", c.DefaultRealm)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("reading a krb5.conf that includes a FIFO hangs")
 	}
 }
