@@ -162,58 +162,6 @@ func faultKlist(env []string, cc string) error {
 	return nil
 }
 
-// faultStart is startBackground with an optional user to run as.
-func faultStart(t *testing.T, env []string, cred *syscall.Credential, stdin string, argv ...string) *background {
-	t.Helper()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = env
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Credential: cred}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	b := &background{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		buf := make([]byte, 4096)
-		var pending []byte
-		for {
-			n, rerr := stderr.Read(buf)
-			pending = append(pending, buf[:n]...)
-			for {
-				i := bytes.IndexByte(pending, '\n')
-				if i < 0 {
-					break
-				}
-				b.mu.Lock()
-				b.lines = append(b.lines, string(pending[:i]))
-				b.mu.Unlock()
-				pending = pending[i+1:]
-			}
-			if rerr != nil {
-				break
-			}
-		}
-		err := cmd.Wait()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			b.code = ee.ExitCode()
-		} else if err != nil {
-			b.code = -1
-		}
-		close(b.done)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-b.done
-		t.Logf("%s logged:\n%s", strings.Join(argv, " "), b.text())
-	})
-	return b
-}
-
 func (b *background) exited() bool {
 	select {
 	case <-b.done:
@@ -229,7 +177,7 @@ func (b *background) exited() bool {
 func faultForeground(t *testing.T, env []string, cred *syscall.Credential, bin, stdin string, args ...string) *background {
 	t.Helper()
 	argv := append([]string{bin, "--foreground", "-v"}, args...)
-	b := faultStart(t, env, cred, stdin, argv...)
+	b := startBackgroundAs(t, env, cred, stdin, argv...)
 	ready := fmt.Sprintf("(pid %d)", b.cmd.Process.Pid)
 	if !faultPoll(30*time.Second, 5*time.Millisecond, func() bool {
 		return b.exited() || strings.Contains(b.text(), ready)

@@ -189,10 +189,17 @@ type background struct {
 
 func startBackground(t *testing.T, env []string, stdin string, argv ...string) *background {
 	t.Helper()
+	return startBackgroundAs(t, env, nil, stdin, argv...)
+}
+
+// startBackgroundAs is startBackground as another user (cred), or as the
+// test's own user when cred is nil.
+func startBackgroundAs(t *testing.T, env []string, cred *syscall.Credential, stdin string, argv ...string) *background {
+	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = env
 	cmd.Stdin = strings.NewReader(stdin)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Credential: cred}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -203,6 +210,7 @@ func startBackground(t *testing.T, env []string, stdin string, argv ...string) *
 	b := &background{cmd: cmd, done: make(chan struct{})}
 	go func() {
 		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 4<<20) // long log lines stay whole
 		for sc.Scan() {
 			b.mu.Lock()
 			b.lines = append(b.lines, sc.Text())
