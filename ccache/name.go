@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,10 +28,30 @@ type Name struct {
 // String gives the name the way MIT's klist prints it, which for a DIR
 // collection is the primary cache it resolves to ("DIR::/dir/tkt").
 func (n Name) String() string {
-	if n.Type == "DIR" {
+	switch n.Type {
+	case "DIR":
 		return "DIR::" + n.Path
+	case "FILE":
+		return "FILE:" + n.Path
 	}
-	return n.Type + ":" + n.Path
+	return n.Type + ":" + n.Residual
+}
+
+// ProcessBound reports whether the cache vanishes with the process that
+// made it (KEYRING:process: and KEYRING:thread:), so that no detached
+// daemon could ever see it.
+func (n Name) ProcessBound() bool {
+	return n.Type == "KEYRING" && (strings.HasPrefix(n.Residual, "process:") || strings.HasPrefix(n.Residual, "thread:"))
+}
+
+// LockKey names the cache for krenew's one-daemon-per-cache lock: the file
+// for FILE and DIR caches, so that two spellings of one file share a lock,
+// and the full name otherwise.
+func (n Name) LockKey() string {
+	if n.Path != "" {
+		return n.Path
+	}
+	return n.String()
 }
 
 // ErrUnsupportedType matches (errors.Is) the error ParseName returns for
@@ -40,7 +61,7 @@ var ErrUnsupportedType = errors.New("unsupported credential cache type")
 type unsupportedTypeError struct{ typ string }
 
 func (e *unsupportedTypeError) Error() string {
-	return fmt.Sprintf("credential cache type %s is not supported yet", e.typ)
+	return fmt.Sprintf("credential cache type %s is not supported", e.typ)
 }
 
 func (e *unsupportedTypeError) Is(target error) bool { return target == ErrUnsupportedType }
@@ -49,7 +70,7 @@ func (e *unsupportedTypeError) Is(target error) bool { return target == ErrUnsup
 // MSLSA) accept, so that they get a "not supported" rather than an
 // "unknown type" answer.
 var knownUnsupported = map[string]bool{
-	"KEYRING": true, "KCM": true, "MEMORY": true, "API": true, "MSLSA": true,
+	"MEMORY": true, "API": true, "MSLSA": true,
 }
 
 // ParseName resolves a cache name as MIT's krb5_cc_resolve does: the text
@@ -74,9 +95,13 @@ func ParseName(raw string) (Name, error) {
 		return parseFileName(residual)
 	case typ == "DIR":
 		return parseDirName(residual)
+	case typ == "KEYRING":
+		return parseKeyringName(residual)
+	case typ == "KCM":
+		return parseKCMName(residual)
 	case knownUnsupported[typ]:
 		return Name{Type: typ, Residual: residual}, &unsupportedTypeError{typ: typ}
-	case knownUnsupported[strings.ToUpper(typ)] || strings.EqualFold(typ, "FILE") || strings.EqualFold(typ, "DIR"):
+	case knownUnsupported[strings.ToUpper(typ)] || slices.Contains([]string{"FILE", "DIR", "KEYRING", "KCM"}, strings.ToUpper(typ)):
 		return Name{}, fmt.Errorf("unknown credential cache type %q in %q: cache types are upper case, as in %s:%s",
 			typ, raw, strings.ToUpper(typ), residual)
 	case typ == "":

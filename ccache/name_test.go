@@ -42,14 +42,14 @@ func TestParseNameFile(t *testing.T) {
 }
 
 func TestParseNameUnsupported(t *testing.T) {
-	for _, typ := range []string{"KEYRING", "KCM", "MEMORY", "API", "MSLSA"} {
+	for _, typ := range []string{"MEMORY", "API", "MSLSA"} {
 		raw := typ + ":persistent:1000"
 		n, err := ParseName(raw)
 		if !errors.Is(err, ErrUnsupportedType) {
 			t.Errorf("ParseName(%q) error = %v, want ErrUnsupportedType", raw, err)
 			continue
 		}
-		want := "credential cache type " + typ + " is not supported yet"
+		want := "credential cache type " + typ + " is not supported"
 		if err.Error() != want {
 			t.Errorf("ParseName(%q) error %q, want %q", raw, err, want)
 		}
@@ -258,9 +258,7 @@ func TestResolve(t *testing.T) {
 		{name: "flag is not expanded", flag: "/tmp/flag_%{uid}", wantPath: "/tmp/flag_%{uid}"},
 		{name: "bad token in krb5.conf", conf: "FILE:/tmp/%{nope}",
 			wantError: `cache name "FILE:/tmp/%{nope}" from default_ccache_name in krb5.conf: unknown token %{nope}`},
-		{name: "FreeIPA keyring default", conf: "KEYRING:persistent:%{uid}",
-			wantError: `cache name "KEYRING:persistent:` + uid + `" from default_ccache_name in krb5.conf: credential cache type KEYRING is not supported yet`},
-		{name: "bad env", env: "KCM:", wantError: `cache name "KCM:" from KRB5CCNAME: credential cache type KCM is not supported yet`},
+		{name: "bad env", env: "API:x", wantError: `cache name "API:x" from KRB5CCNAME: credential cache type API is not supported`},
 		{name: "bad flag", flag: "MEMORY:x", env: "/tmp/env", wantError: `from --cache: credential cache type MEMORY`},
 	}
 	for _, tt := range tests {
@@ -281,7 +279,12 @@ func TestResolve(t *testing.T) {
 	}
 
 	// The error chain survives the context Resolve adds.
-	if _, err := Resolve("", "", "KEYRING:persistent:%{uid}"); !errors.Is(err, ErrUnsupportedType) {
-		t.Errorf("Resolve with a KEYRING default: %v does not match ErrUnsupportedType", err)
+	if _, err := Resolve("", "", "MEMORY:%{uid}"); !errors.Is(err, ErrUnsupportedType) {
+		t.Errorf("Resolve with a MEMORY default: %v does not match ErrUnsupportedType", err)
+	}
+	// FreeIPA's default resolves, with the uid expanded.
+	n, err := Resolve("", "", "KEYRING:persistent:%{uid}")
+	if err != nil || n.String() != "KEYRING:persistent:"+uid {
+		t.Errorf("Resolve with FreeIPA's KEYRING default: %v, %v", n, err)
 	}
 }

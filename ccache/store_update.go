@@ -55,14 +55,16 @@ func (s FileStore) replaceLocked(f *os.File, fi fs.FileInfo, fn func(*Cache) (*C
 	if err != nil || c == nil {
 		return err
 	}
-	tmp, err := s.writeTemp(c.Marshal(), fi)
+	tmp, held, err := s.writeTemp(c.Marshal(), fi)
 	if err != nil {
 		return err
 	}
+	defer held.Close()
 	if err := os.Rename(tmp, s.Path); err != nil {
 		os.Remove(tmp)
 		return err
 	}
+	s.removeStaleTemps()
 	return syncDir(filepath.Dir(s.Path))
 }
 
@@ -73,14 +75,16 @@ func (s FileStore) create(fn func(*Cache) (*Cache, error)) error {
 	if err != nil || c == nil {
 		return err
 	}
-	tmp, err := s.writeTemp(c.Marshal(), nil)
+	tmp, held, err := s.writeTemp(c.Marshal(), nil)
 	if err != nil {
 		return err
 	}
+	defer held.Close()
 	if err := renameNoReplace(tmp, s.Path); err != nil {
 		os.Remove(tmp)
 		return err
 	}
+	s.removeStaleTemps()
 	return syncDir(filepath.Dir(s.Path))
 }
 
@@ -90,44 +94,82 @@ func (s FileStore) create(fn func(*Cache) (*Cache, error)) error {
 // The file is 0600 whatever the umask, and when running as root it gets
 // the owner of the cache it replaces, so "sudo krenew -k FILE:~user/cc"
 // does not leave the user with a root-owned cache.
-func (s FileStore) writeTemp(data []byte, old fs.FileInfo) (string, error) {
+//
+// The temp is returned still open and flock()ed: the lock tells
+// removeStaleTemps in other processes that its writer is alive, and it
+// must be held until the rename. Where the filesystem allows, the file is
+// written unnamed (O_TMPFILE) and only linked to its name once locked and
+// complete, so a writer killed at any moment leaves either nothing or an
+// unlocked, sweepable temp.
+func (s FileStore) writeTemp(data []byte, old fs.FileInfo) (string, *os.File, error) {
+	f, err := openUnnamed(filepath.Dir(s.Path))
+	if err != nil {
+		return s.writeNamedTemp(data, old)
+	}
+	if err := s.fillTemp(f, data, old); err != nil {
+		f.Close()
+		return "", nil, err
+	}
+	proc := fmt.Sprintf("/proc/self/fd/%d", f.Fd())
+	for range 10 {
+		name := s.tempName()
+		err = linkProcFD(proc, name)
+		if err == nil {
+			return name, f, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	f.Close()
+	if errors.Is(err, fs.ErrExist) {
+		return "", nil, &fs.PathError{Op: "link", Path: s.tempName(), Err: err}
+	}
+	// No /proc, or a filesystem that cannot link an unnamed file.
+	return s.writeNamedTemp(data, old)
+}
+
+// writeNamedTemp is writeTemp without O_TMPFILE. The temp is created with
+// mode 0 and made 0600 only once locked, so an unlocked 0600 temp is
+// always a dead writer's; a mode-0 one is left alone for a grace period.
+func (s FileStore) writeNamedTemp(data []byte, old fs.FileInfo) (string, *os.File, error) {
 	var f *os.File
 	var name string
 	var err error
 	for range 10 {
 		name = s.tempName()
-		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0)
 		if !errors.Is(err, fs.ErrExist) {
 			break
 		}
 	}
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	fail := func(err error) (string, error) {
+	if err := s.fillTemp(f, data, old); err != nil {
 		f.Close()
 		os.Remove(name)
-		return "", err
+		return "", nil, err
+	}
+	return name, f, nil
+}
+
+func (s FileStore) fillTemp(f *os.File, data []byte, old fs.FileInfo) error {
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return err
 	}
 	if err := f.Chmod(0o600); err != nil {
-		return fail(err)
+		return err
 	}
 	if st, ok := statOwner(old); ok && os.Geteuid() == 0 {
 		if err := f.Chown(int(st.Uid), int(st.Gid)); err != nil {
-			return fail(err)
+			return err
 		}
 	}
 	if _, err := f.Write(data); err != nil {
-		return fail(err)
+		return err
 	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(name)
-		return "", err
-	}
-	return name, nil
+	return f.Sync()
 }
 
 // tempName is .<base>.krenew-<random>: hidden, recognisable as krenew's

@@ -1,0 +1,43 @@
+package ccache
+
+import "fmt"
+
+// Store is one credential cache of any type. The renewal engine and the
+// command line read and replace caches only through it, so every type gives
+// the same guarantees: Load never returns a partial cache; Update is a
+// read-modify-write in which readers see the old or the new content, never
+// an empty or half-written cache, and other credentials and configuration
+// entries survive because fn gets the whole cache; a failed Update leaves
+// the cache as it was.
+//
+// Load and Update report a missing cache with an error matching
+// ErrNotFound (Update passes nil to fn instead). Update's fn may return
+// (nil, nil) to leave the cache alone.
+type Store interface {
+	Load() (*Cache, error)
+	Update(fn func(old *Cache) (*Cache, error)) error
+	Remove() error
+}
+
+// OpenOptions is what opening a cache may need from the Kerberos
+// configuration.
+type OpenOptions struct {
+	// KCMSocket is krb5.conf's kcm_socket; empty means KRB5_KCM_SOCKET from
+	// the environment, else the built-in default.
+	KCMSocket string
+}
+
+// Open returns the store for a parsed cache name.
+func Open(n Name, o OpenOptions) (Store, error) {
+	switch n.Type {
+	case "FILE":
+		return FileStore{Path: n.Path}, nil
+	case "DIR":
+		return openDir(n), nil
+	case "KEYRING":
+		return openKeyring(n)
+	case "KCM":
+		return openKCM(n, o)
+	}
+	return nil, fmt.Errorf("credential cache type %s is not supported", n.Type)
+}

@@ -1,0 +1,78 @@
+package ccache
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// A writer killed between creating its temporary file and renaming it
+// strands the temp. Nothing else would ever remove it, and each one holds a
+// copy of the user's tickets, so every successful write, and Tidy at
+// start-up, sweeps the dead writers' temps of this cache.
+
+// unlockedTempGrace covers the one moment a live writer's temp is neither
+// locked nor 0600: between its creation (mode 0) and its flock. A mode-0
+// temp younger than this may belong to a writer that is about to lock it.
+const unlockedTempGrace = time.Minute
+
+// Tidy removes what crashed krenew writers left next to the cache, for
+// stores that can leave anything behind; it is best effort and silent.
+func Tidy(s Store) {
+	if t, ok := s.(interface{ removeStaleTemps() }); ok {
+		t.removeStaleTemps()
+	}
+}
+
+func (s FileStore) removeStaleTemps() {
+	dir, prefix := filepath.Dir(s.Path), "."+filepath.Base(s.Path)+".krenew-"
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	for _, n := range names {
+		if suffix, ok := strings.CutPrefix(n, prefix); ok && isTempSuffix(suffix) {
+			removeIfStale(filepath.Join(dir, n))
+		}
+	}
+}
+
+func isTempSuffix(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// removeIfStale deletes a temp whose writer is gone: nobody holds its
+// flock. The name is checked to still be the inode that was locked, so a
+// writer that reused the name meanwhile is never hit.
+func removeIfStale(path string) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	if fi.Mode().Perm() == 0 && time.Since(fi.ModTime()) < unlockedTempGrace {
+		return
+	}
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		return // a live writer
+	}
+	if now, err := os.Lstat(path); err == nil && os.SameFile(fi, now) {
+		_ = os.Remove(path)
+	}
+}
