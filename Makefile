@@ -13,7 +13,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 UNITS := $(wildcard contrib/systemd/*.service)
 
-.PHONY: all build test lint unit fuzz install uninstall demo clean
+.PHONY: all build test lint unit fuzz bench install uninstall demo clean
 
 all: build
 
@@ -40,9 +40,18 @@ unit:
 # Each fuzz target runs for FUZZTIME on top of its seed corpus.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./ccache/
+	$(GO) test -run '^$$' -fuzz '^FuzzKCMReply$$' -fuzztime $(FUZZTIME) ./ccache/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseKrbDuration$$' -fuzztime $(FUZZTIME) .
 
 test: lint unit fuzz
+
+# bench measures krenew against kstart's krenew and MIT kinit on a
+# throwaway KDC and writes bench/RESULTS.md; it is never part of `make test`.
+bench: krenew
+	@command -v k5start >/dev/null || { \
+		if [ "$$(id -u)" -ne 0 ]; then echo "bench: kstart is not installed; install it as root: apt-get install kstart" >&2; exit 1; fi; \
+		echo "bench: installing kstart"; apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y kstart; }
+	$(GO) run ./bench -krenew ./krenew -out bench/RESULTS.md $(BENCHFLAGS)
 
 # install puts every file where a distribution would; uninstall removes
 # exactly those (install_test.go compares the lists).

@@ -194,6 +194,7 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, log *d
 	if err := withKeytab(&cfg, s, o, principal); err != nil {
 		log.Errorf("%v", err)
 	}
+	defer sleepQuietly(&cfg, private.Path, log)()
 	return watchCommand(o, log, cmd, handback, sigs, cfg, tgt)
 }
 

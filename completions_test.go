@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,8 @@ var completionCases = []completionCase{
 	{name: "child pidfile", line: "krenew -c {dir}/cc", want: []string{"ccfile"}, only: true},
 	{name: "keytab file after grouped options", line: "krenew -vf {dir}/k", want: []string{"keytab"}, only: true},
 	{name: "cache type", line: "krenew -k FI", want: []string{"FILE:"}, only: true},
-	{name: "cache types and files", line: "krenew -k ", want: []string{"FILE:", "DIR:", "ccfile", "sub"}},
+	{name: "cache types and files", line: "krenew -k ", want: []string{"FILE:", "DIR:", "KEYRING:", "KCM:", "ccfile", "sub"}},
+	{name: "keyring collections", line: "krenew -k KEYRING:", want: []string{"persistent:" + strconv.Itoa(os.Getuid()), "session:"}},
 	{name: "FILE cache", line: "krenew -k FILE:{dir}/", want: []string{"ccfile", "keytab", "sub"}},
 	{name: "DIR cache", line: "krenew --cache=DIR:{dir}/", want: []string{"sub"}, only: true},
 	{name: "command after --", line: "krenew -- sl", want: []string{"sleep"}},
@@ -76,7 +78,7 @@ var completionCases = []completionCase{
 }
 
 // Never offered: the internal option and the cache types krenew rejects.
-var neverOffered = []string{"--command-dir", "-command-dir", "KEYRING:", "KCM:"}
+var neverOffered = []string{"--command-dir", "-command-dir", "MEMORY:", "API:"}
 
 func TestCompletionBash(t *testing.T) {
 	requireTool(t, "bash", "bash")
@@ -192,12 +194,18 @@ func checkCandidates(t *testing.T, line string, c completionCase, got []candidat
 
 // candidateName is what a case names a candidate by: a value without the
 // --option= fish repeats, and files by their base name (shells offer them
-// as typed, as full paths or as base names) after any cache type prefix.
+// as typed, as full paths or as base names) after any cache type prefix,
+// and keyring collections without the KEYRING: before them.
 func candidateName(word string) string {
 	if strings.HasPrefix(word, "--") {
 		if _, value, found := strings.Cut(word, "="); found {
 			word = value
 		}
+	}
+	// fish repeats the KEYRING: a keyring collection follows; the other
+	// shells complete only after the colon.
+	if rest, ok := strings.CutPrefix(word, "KEYRING:"); ok && rest != "" {
+		word = rest
 	}
 	if strings.HasSuffix(word, ":") {
 		return word

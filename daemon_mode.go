@@ -55,7 +55,7 @@ func runDaemonMode(ctx context.Context, s *session, o *options) int {
 		}
 		return report(&failure{msg: fmt.Sprintf("the renewal daemon for %s did not start: %v", principal, err)})
 	}
-	if holder, _, err := daemon.QueryHolder(s.cacheName.Path); o.waitLock && err == nil && holder != pid {
+	if holder, _, err := daemon.QueryHolder(s.lockKey()); o.waitLock && err == nil && holder != pid {
 		noticef("pid %d will take over renewing %s in %s when pid %d exits", pid, principal, s.cacheName, holder)
 		return exitOK
 	}
@@ -84,7 +84,7 @@ func checkSyslog(o *options) error {
 // reportHolder says who already renews the cache, if anyone: a second
 // krenew on the same cache must not start a second daemon (nor prompt).
 func reportHolder(s *session) (int, bool) {
-	pid, line, err := daemon.QueryHolder(s.cacheName.Path)
+	pid, line, err := daemon.QueryHolder(s.lockKey())
 	switch {
 	case errors.Is(err, daemon.ErrNotHeld):
 		return 0, false
@@ -187,7 +187,7 @@ func serve(s *session, o *options, principal ccache.Principal, log *daemon.Logge
 		}
 		return report(f)
 	}
-	lock, err := daemon.AcquireLock(s.cacheName.Path)
+	lock, err := daemon.AcquireLock(s.lockKey())
 	var held *daemon.HolderError
 	switch {
 	case errors.As(err, &held) && o.waitLock:
@@ -200,7 +200,7 @@ func serve(s *session, o *options, principal ccache.Principal, log *daemon.Logge
 			ready = nil
 		}
 		log.Infof("waiting for pid %d, which renews %s, to exit", held.PID, s.cacheName)
-		lock, err = daemon.WaitLock(context.Background(), s.cacheName.Path)
+		lock, err = daemon.WaitLock(context.Background(), s.lockKey())
 		if err != nil {
 			log.Errorf("cannot lock %s: %v", s.cacheName, err)
 			return exitFailure
@@ -265,6 +265,7 @@ func serve(s *session, o *options, principal ccache.Principal, log *daemon.Logge
 	}
 	defer sd.Stopping()
 	log.Debugf("renewing %s in %s (pid %d)", principal, s.cacheName, os.Getpid())
+	defer sleepQuietly(&cfg, s.cacheName.Path, log)()
 	_, err = renew.Run(context.Background(), cfg)
 	if err != nil {
 		log.Errorf("%v", err)

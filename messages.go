@@ -220,16 +220,29 @@ func principalFailure(name string, err error, fromFlag bool) *failure {
 func cacheNameFailure(err error) *failure {
 	if errors.Is(err, ccache.ErrUnsupportedType) {
 		return &failure{msg: err.Error(),
-			hint: "use a file cache, for example: krenew -k FILE:/tmp/krb5cc_$(id -u)"}
+			hint: "use a FILE, DIR, KEYRING or KCM cache, for example: krenew -k FILE:/tmp/krb5cc_$(id -u)"}
 	}
 	return &failure{msg: fmt.Sprintf("invalid credential cache name: %v", err),
 		hint: "check -k, KRB5CCNAME and default_ccache_name in krb5.conf"}
+}
+
+func cacheOpenFailure(name string, err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot open credential cache %s: %v", name, err)}
+}
+
+func processBoundFailure(name string) *failure {
+	return &failure{msg: fmt.Sprintf("credential cache %s ends with the process that made it, so a background krenew cannot renew it", name),
+		hint: "use KEYRING:session: or KEYRING:persistent:, or keep krenew in the foreground with --foreground"}
 }
 
 // cacheFailure phrases a read or write problem with the cache, naming it.
 func (s *session) cacheFailure(op string, err error) *failure {
 	name := s.cacheName.String()
 	switch {
+	case errors.Is(err, ccache.ErrKCMUnavailable):
+		// The error names the socket and the cache already.
+		return &failure{msg: err.Error(),
+			hint: "start the KCM daemon (systemctl start sssd-kcm.socket), or name another cache with -k"}
 	case errors.Is(err, ccache.ErrSymlink):
 		return &failure{msg: fmt.Sprintf("credential cache %s is a symbolic link; krenew does not follow links there", name),
 			hint: "remove the link, or name the real file with -k"}

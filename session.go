@@ -15,7 +15,7 @@ import (
 type session struct {
 	conf      *renew.Krb5Conf
 	cacheName ccache.Name
-	store     ccache.FileStore
+	store     ccache.Store
 	client    *renew.Client
 }
 
@@ -32,10 +32,18 @@ func newSession(o *options) (*session, error) {
 	if err != nil {
 		return nil, cacheNameFailure(err)
 	}
+	if name.ProcessBound() && (o.mode == modeDaemon && !o.foreground || o.mode == modeCommand && o.background) {
+		return nil, processBoundFailure(name.String())
+	}
+	store, err := ccache.Open(name, ccache.OpenOptions{KCMSocket: conf.KCMSocket})
+	if err != nil {
+		return nil, cacheOpenFailure(name.String(), err)
+	}
+	ccache.Tidy(store)
 	return &session{
 		conf:      conf,
 		cacheName: name,
-		store:     ccache.FileStore{Path: name.Path},
+		store:     store,
 		client:    &renew.Client{Conf: conf},
 	}, nil
 }
@@ -98,4 +106,17 @@ func (s *session) loadCache() (*ccache.Cache, error) {
 		return nil, s.cacheFailure("read", err)
 	}
 	return c, nil
+}
+
+// lockKey names the cache for the one-daemon-per-cache lock. Stores that
+// resolve aliases (KEYRING:session:x and KEYRING:session:x:x are one cache
+// while x is the primary) give their resolved name, so both spellings
+// find the same daemon.
+func (s *session) lockKey() string {
+	if r, ok := s.store.(interface{ CacheName() (string, error) }); ok {
+		if name, err := r.CacheName(); err == nil {
+			return name
+		}
+	}
+	return s.cacheName.LockKey()
 }

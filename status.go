@@ -40,7 +40,7 @@ func runStatus(s *session, o *options) int {
 	} else {
 		fmt.Fprintf(w, "renew until:\t%s (%s)\n", when(tgt.RenewTill), renewableState(tgt, now))
 	}
-	pid, line, holderErr := daemon.QueryHolder(s.cacheName.Path)
+	pid, line, holderErr := daemon.QueryHolder(s.lockKey())
 	held := holderErr == nil
 	var at time.Time
 	ok := false

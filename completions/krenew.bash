@@ -65,18 +65,25 @@ _krenew_command_start()
     return 1
 }
 
-# _krenew_cache completes a cache name: a type prefix or a file, and after
-# FILE: or DIR: a file or directory. KEYRING and KCM caches are not
-# supported by krenew, so they are not offered.
+# _krenew_cache completes a cache name: a type prefix or a file, after
+# FILE: or DIR: a file or directory, and after KEYRING: the collections
+# people use (the persistent one of this user first).
 _krenew_cache()
 {
     local type=
     case $cur in
         FILE:*) type=FILE: ;;
         DIR:*) type=DIR: ;;
+        KEYRING:*)
+            COMPREPLY=($(compgen -W "KEYRING:persistent:$(id -u) KEYRING:session: KEYRING:user:" -- "$cur"))
+            compopt -o nospace
+            __ltrim_colon_completions "$cur"
+            return
+            ;;
+        KCM:*) COMPREPLY=(KCM:); __ltrim_colon_completions "$cur"; return ;;
     esac
     local path=${cur#"$type"}
-    [[ $type ]] || COMPREPLY=($(compgen -W 'FILE: DIR:' -- "$cur"))
+    [[ $type ]] || COMPREPLY=($(compgen -W 'FILE: DIR: KEYRING: KCM:' -- "$cur"))
     local IFS=$'\n'
     case $type in
         DIR:) COMPREPLY=($(compgen -d -- "$path")) ;;

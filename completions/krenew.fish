@@ -54,8 +54,8 @@ function __krenew_options
     not __krenew_command_tokens >/dev/null
 end
 
-# Cache names: FILE: and DIR: prefixes and paths. KEYRING and KCM caches
-# are not supported by krenew, so they are not offered.
+# Cache names: type prefixes, paths after FILE: and DIR:, and the usual
+# kernel keyring collections after KEYRING:.
 function __krenew_caches
     set -l value (string replace -r -- '^--?cache=' '' (commandline -ct))
     switch $value
@@ -63,8 +63,12 @@ function __krenew_caches
             __fish_complete_path (string sub -s 6 -- $value) | string replace -r -- '^' FILE:
         case 'DIR:*'
             __fish_complete_directories (string sub -s 5 -- $value) | string replace -r -- '^' DIR:
+        case 'KEYRING:*'
+            printf '%s\t%s\n' KEYRING:persistent:(id -u) "this user's persistent keyring" \
+                KEYRING:session: 'the login session keyring' KEYRING:user: 'the user keyring'
         case '*'
-            printf '%s\t%s\n' FILE: 'credential cache file' DIR: 'directory of caches'
+            printf '%s\t%s\n' FILE: 'credential cache file' DIR: 'directory of caches' \
+                KEYRING: 'kernel keyring' KCM: 'KCM daemon (sssd-kcm)'
             __fish_complete_path $value
     end
 end

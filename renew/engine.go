@@ -18,7 +18,7 @@ type Renewer interface {
 	Renew(ctx context.Context, tgt ccache.Credential) (ccache.Credential, error)
 }
 
-// Store is the cache the engine keeps fresh; ccache.FileStore is one.
+// Store is the cache the engine keeps fresh; every ccache.Store is one.
 type Store interface {
 	Load() (*ccache.Cache, error)
 	Update(fn func(old *ccache.Cache) (*ccache.Cache, error)) error
@@ -71,8 +71,13 @@ type Config struct {
 	// 1s and 5m), plus up to 50% jitter, and never past the ticket's end.
 	BackoffInitial, BackoffMax time.Duration
 	// MaxSleep caps every sleep, so that a resume from suspend or a clock
-	// jump is noticed within it (default 1 minute).
+	// jump is noticed within it (default 1 minute), and so is a change to
+	// the cache that Changed does not report. With AlarmClock and Changed
+	// both in place it can be long.
 	MaxSleep time.Duration
+	// Changed wakes the loop to re-read the cache, for example when a
+	// watcher sees it written or removed (kdestroy, kinit). nil: none.
+	Changed <-chan struct{}
 	// Signals: SIGALRM renews now, SIGUSR1 logs the status, SIGHUP,
 	// SIGTERM and SIGINT stop the loop. nil: none.
 	Signals <-chan os.Signal
@@ -476,6 +481,8 @@ func (l *loop) sleep(ctx context.Context) (Outcome, bool) {
 		case <-ctx.Done():
 			return Stopped, true
 		case <-wakeup:
+			return Stopped, false
+		case <-l.cfg.Changed:
 			return Stopped, false
 		case sig := <-l.cfg.Signals:
 			switch sig {

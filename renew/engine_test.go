@@ -368,3 +368,51 @@ func stopAfterFirstRenewal(h *harness) {
 	h.cfg.OnRenewed = func(ccache.Credential) error { cancel(); return nil }
 	h.ctx = ctx
 }
+
+// stillClock never lets a sleep end by itself: only Changed, a signal or
+// the context can wake the loop.
+type stillClock struct{ now time.Time }
+
+func (c stillClock) Now() time.Time { return c.now }
+func (c stillClock) After(d time.Duration) <-chan time.Time {
+	if d > 0 {
+		return nil
+	}
+	ch := make(chan time.Time, 1)
+	ch <- c.now
+	return ch
+}
+
+// A watcher's Changed wakes a loop that would otherwise sleep for hours,
+// so a kdestroy is noticed at once rather than at the next renewal.
+func TestEngineChangedWakesLoop(t *testing.T) {
+	h := newHarness(t, 10*time.Hour, 100*time.Hour)
+	h.cfg.Clock = stillClock{now: t0.Add(time.Hour)}
+	h.cfg.MaxSleep = 24 * time.Hour
+	changed := make(chan struct{}, 1)
+	h.cfg.Changed = changed
+	type result struct {
+		o   Outcome
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		o, err := h.run(t)
+		done <- result{o, err}
+	}()
+	select {
+	case r := <-done:
+		t.Fatalf("loop ended before anything changed: %v %v", r.o, r.err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	h.store.set(nil)
+	changed <- struct{}{}
+	select {
+	case r := <-done:
+		if r.err != nil || r.o != CacheDestroyed {
+			t.Fatalf("outcome %v err %v, want CacheDestroyed", r.o, r.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Changed did not wake the loop")
+	}
+}

@@ -51,6 +51,10 @@ func Keep(ctx context.Context, cfg KeepConfig) error {
 	if err != nil {
 		return err
 	}
+	store, err := ccache.Open(name, ccache.OpenOptions{KCMSocket: conf.KCMSocket})
+	if err != nil {
+		return err
+	}
 	kt := Keytab{Path: cfg.Keytab}
 	var principal ccache.Principal
 	if cfg.Principal == "" {
@@ -79,7 +83,7 @@ func Keep(ctx context.Context, cfg KeepConfig) error {
 	_, err = Run(ctx, Config{
 		Principal:      principal,
 		CacheName:      name.String(),
-		Store:          ccache.FileStore{Path: name.Path},
+		Store:          store,
 		KDC:            client,
 		Log:            logger,
 		BackoffInitial: cfg.BackoffInitial,

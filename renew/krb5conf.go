@@ -23,6 +23,7 @@ type Krb5Conf struct {
 	Config            *config.Config // gokrb5's view, from the canonical rendering
 	DefaultRealm      string         // [libdefaults] default_realm, "" if unset
 	DefaultCCacheName string         // [libdefaults] default_ccache_name, unexpanded, "" if unset
+	KCMSocket         string         // [libdefaults] kcm_socket, "" if unset
 	// Warnings lists settings that were dropped or rewritten so gokrb5
 	// could load the rest; worth showing with --verbose.
 	Warnings []string
@@ -79,6 +80,7 @@ func ParseKrb5Conf(paths []string) (*Krb5Conf, error) {
 	c := &Krb5Conf{Files: p.read, Warnings: p.warnings, tree: tree}
 	c.DefaultRealm = tree.first([]string{"libdefaults"}, "default_realm")
 	c.DefaultCCacheName = tree.first([]string{"libdefaults"}, "default_ccache_name")
+	c.KCMSocket = tree.first([]string{"libdefaults"}, "kcm_socket")
 	text := c.renderForGokrb5()
 	cfg, err := config.NewFromString(text)
 	if err != nil {

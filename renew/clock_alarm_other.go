@@ -1,0 +1,15 @@
+//go:build !linux
+
+package renew
+
+import (
+	"errors"
+)
+
+// AlarmClock needs Linux's timerfd; elsewhere NewAlarmClock fails and the
+// caller keeps WallClock.
+type AlarmClock struct{ WallClock }
+
+func NewAlarmClock() (*AlarmClock, error) {
+	return nil, errors.New("wall-clock alarms need Linux timerfd")
+}
