@@ -113,6 +113,9 @@ func Detach(args []string, timeout time.Duration) (pid int, payload string, err 
 	child, err := ctx.Reborn()
 	// Only the child may hold a write end from now on, or EOF never comes.
 	pw.Close()
+	if err != nil && !handoverFailed(child, err) {
+		err = nil
+	}
 	if err != nil {
 		if child != nil {
 			// Started, but go-daemon could not hand over its context.
@@ -124,6 +127,17 @@ func Detach(args []string, timeout time.Duration) (pid int, payload string, err 
 	w := &watch{child: child, timeout: timeout, deadline: time.NewTimer(timeout)}
 	defer w.deadline.Stop()
 	return w.run(pr)
+}
+
+// handoverFailed tells a real failure to hand go-daemon's context to the
+// child from a harmless one. go-daemon writes its context and then "\n\n"
+// to the child's stdin, while the child, once it has decoded the context,
+// puts /dev/null on its stdin: on a busy machine the child can win, and the
+// second write fails with a broken pipe though the child got all it needs.
+// Had the child died before reading, the handshake would see it exit and
+// report why, so a broken pipe is never a failure here.
+func handoverFailed(child *os.Process, err error) bool {
+	return child == nil || !errors.Is(err, syscall.EPIPE)
 }
 
 // watch follows one child from start to ready or failure.

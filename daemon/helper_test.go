@@ -97,6 +97,11 @@ func runHelper(mode string, args []string) int {
 	switch mode {
 	case "ready":
 		return helperReady()
+	case "ready-quick":
+		if err := Ready("quick"); err != nil {
+			return 1
+		}
+		return 0
 	case "fail":
 		fmt.Fprintln(os.Stderr, "diagnostic before failing")
 		Fail("cannot take the lock: boom")
