@@ -156,3 +156,22 @@ func TestProcessKeyringRefusedForDaemon(t *testing.T) {
 		}
 	}
 }
+
+// A command always gets a private FILE copy, whatever the source type, so
+// that it and everything it starts can read it through KRB5CCNAME.
+func TestCommandGetsFileCopyOfAnyCacheType(t *testing.T) {
+	for _, kind := range []cacheKind{cacheKinds[1], cacheKinds[2], cacheKinds[4]} {
+		t.Run(strings.ReplaceAll(kind.name, ":", "_"), func(t *testing.T) {
+			k := testkdc.Start(t, testkdc.Options{})
+			cc := kind.make(t, k)
+			mitKinit(t, k, cc, "alice", testkdc.AlicePassword, "-l", "1h", "-r", "2h")
+			r := krenew(t, k, "", "-k", cc, "--", "sh", "-c", `echo "cache=$KRB5CCNAME"; klist -s && klist | grep -q "`+alice+`"`)
+			if r.code != 0 {
+				t.Fatalf("command on a copy of %s: exit %d\n%s", kind.name, r.code, r.stderr)
+			}
+			if !strings.Contains(r.stdout, "cache=FILE:/") {
+				t.Errorf("the command's KRB5CCNAME is not a FILE cache:\n%s", r.stdout)
+			}
+		})
+	}
+}
