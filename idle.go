@@ -2,6 +2,7 @@ package main
 
 import (
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/krenew/krenew/daemon"
@@ -22,6 +23,10 @@ func sleepQuietly(cfg *renew.Config, cachePath string, log *daemon.Logger) func(
 	// One renewal every few hours needs no parallelism, and fewer
 	// processors mean fewer runtime threads to wake.
 	runtime.GOMAXPROCS(1)
+	// What start-up allocated (configuration, command line, the first
+	// reads) is garbage from here on; give it back to the system now
+	// rather than at some later collection.
+	defer debug.FreeOSMemory()
 	if cachePath == "" {
 		return func() {}
 	}

@@ -21,7 +21,10 @@ import (
 // Writing: the new cache goes to a fresh temporary file in the same
 // directory, is fsynced and renamed over the cache path, so a reader
 // without a lock, or a crash, sees either the old or the new cache, never a
-// mix or a truncated file.
+// mix or a truncated file. The directory is not fsynced after the rename:
+// a power loss can then at worst bring back the previous cache, whose
+// ticket is as good as it was, and the directory fsync would double the
+// cost of every renewal (libkrb5 syncs nothing at all).
 type FileStore struct {
 	// Path is the absolute path of the cache file.
 	Path string

@@ -8,10 +8,11 @@ import (
 	"time"
 )
 
-// A writer killed between creating its temporary file and renaming it
+// A writer killed between naming its temporary file and renaming it
 // strands the temp. Nothing else would ever remove it, and each one holds a
-// copy of the user's tickets, so every successful write, and Tidy at
-// start-up, sweeps the dead writers' temps of this cache.
+// copy of the user's tickets, so every krenew sweeps the dead writers'
+// temps of its cache when it starts (Tidy). Not on every write: that
+// would read the whole directory, often /tmp, at each renewal.
 
 // unlockedTempGrace covers the one moment a live writer's temp is neither
 // locked nor 0600: between its creation (mode 0) and its flock. A mode-0

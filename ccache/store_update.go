@@ -64,8 +64,7 @@ func (s FileStore) replaceLocked(f *os.File, fi fs.FileInfo, fn func(*Cache) (*C
 		os.Remove(tmp)
 		return err
 	}
-	s.removeStaleTemps()
-	return syncDir(filepath.Dir(s.Path))
+	return nil
 }
 
 // create writes a cache where none exists. It fails with an error matching
@@ -84,8 +83,7 @@ func (s FileStore) create(fn func(*Cache) (*Cache, error)) error {
 		os.Remove(tmp)
 		return err
 	}
-	s.removeStaleTemps()
-	return syncDir(filepath.Dir(s.Path))
+	return nil
 }
 
 // writeTemp writes data to a new file next to the cache, so the final
