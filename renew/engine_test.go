@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -414,5 +415,54 @@ func TestEngineChangedWakesLoop(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Changed did not wake the loop")
+	}
+}
+
+// flakyStore fails every Load while down is set, as a KCM daemon that is
+// restarting does.
+type flakyStore struct {
+	*memStore
+	down atomic.Bool
+}
+
+func (s *flakyStore) Load() (*ccache.Cache, error) {
+	if s.down.Load() {
+		return nil, errors.New("cannot reach the KCM daemon")
+	}
+	return s.memStore.Load()
+}
+
+// An unreadable cache is retried while the ticket is valid, and renewal
+// resumes when it can be read again.
+func TestEngineUnreadableCacheIsRetried(t *testing.T) {
+	h := newHarness(t, 10*time.Hour, 100*time.Hour)
+	fs := &flakyStore{memStore: h.store}
+	h.cfg.Store = fs
+	h.clock.hooks = []hook{
+		{at: t0.Add(time.Hour), fn: func() { fs.down.Store(true) }},
+		{at: t0.Add(3 * time.Hour), fn: func() { fs.down.Store(false) }},
+	}
+	stopAfterFirstRenewal(h)
+	if _, err := h.run(t); err != nil {
+		t.Fatalf("the loop gave up on a cache unreadable for two hours of a ten-hour ticket: %v", err)
+	}
+	if calls := h.kdc.callTimes(); len(calls) == 0 || calls[0].After(t0.Add(6*time.Hour)) {
+		t.Errorf("renewals %v, want one at about 5h once the cache was readable", calls)
+	}
+}
+
+// Once the last ticket seen has expired, an unreadable cache ends the loop:
+// nothing is left to renew.
+func TestEngineUnreadableCacheAfterExpiryEndsLoop(t *testing.T) {
+	h := newHarness(t, 10*time.Hour, 100*time.Hour)
+	fs := &flakyStore{memStore: h.store}
+	h.cfg.Store = fs
+	h.clock.hooks = []hook{{at: t0.Add(time.Hour), fn: func() { fs.down.Store(true) }}}
+	_, err := h.run(t)
+	if err == nil || !strings.Contains(err.Error(), "cannot read credential cache") {
+		t.Fatalf("error %v, want the unreadable cache reported", err)
+	}
+	if now := h.clock.Now(); now.Before(t0.Add(10 * time.Hour)) {
+		t.Errorf("gave up at %s, before the ticket expired", now.Sub(t0))
 	}
 }
