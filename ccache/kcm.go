@@ -45,12 +45,15 @@ func openKCM(n Name, o OpenOptions) (Store, error) {
 // Writing uses the best the daemon offers: REPLACE (sssd-kcm 2.5+,
 // atomic); else, when only some entries change under the same principal
 // (a renewal) and the daemon walks caches by UUID (Heimdal), STORE of the
-// new entries and REMOVE_CRED of the old ones, so that the entries MIT's
-// readers are walking keep their UUIDs (kcm_inplace.go); else a temporary
-// cache from GEN_NEW moved over the target with MOVE_CACHE (Heimdal; the
-// daemon swaps the contents in one step); else INITIALIZE and STORE in
-// place, MIT's own fallback, during which readers can see a partial cache.
-// What the daemon lacks is remembered for the life of the store.
+// new entries and REMOVE_CRED of the old ones (kcm_inplace.go); else a
+// temporary cache from GEN_NEW moved over the target with MOVE_CACHE
+// (Heimdal; the daemon swaps the contents in one step); else INITIALIZE
+// and STORE in place, MIT's own fallback, during which readers can see a
+// partial cache. On Heimdal, the default cache ("KCM:") is written while a
+// stand-in with the new contents is the default (kcm_standin.go), so that
+// MIT's readers of "KCM:", which walk a cache by UUIDs and stop at one
+// that vanished, never see a change under them. What the daemon lacks is
+// remembered for the life of the store.
 type KCMStore struct {
 	// Name is the cache name without "KCM:"; empty is the default cache.
 	Name string

@@ -5,11 +5,13 @@ import (
 	"encoding/binary"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // FuzzKCMReply feeds arbitrary bytes to the reply reader and to every
-// decoder of what follows the status; none may panic, and a credential
-// list that decodes must encode back to what decodes the same.
+// decoder of what follows the status, including the marker of temporary
+// caches in a decoded credential; none may panic, and a credential list
+// that decodes must encode back to what decodes the same.
 func FuzzKCMReply(f *testing.F) {
 	c := kcmSample()
 	var uuids []byte
@@ -26,6 +28,10 @@ func FuzzKCMReply(f *testing.F) {
 		encodeKCMCredList(c.Credentials),     // GET_CRED_LIST
 		encodeKCMCredList(nil),               // an empty GET_CRED_LIST
 		kcmU32(0xfffffffe),                   // GET_KDC_OFFSET
+		uuids[:kcmUUIDLen*2],                 // GET_CACHE_UUID_LIST
+		kcmNameArg("1000:krenew"),            // GET_CACHE_BY_UUID
+		MarshalCredential(kcmTempMarker(alice, "", time.Unix(1700000000, 0))), // a temporary cache's marker
+		MarshalCredential(NewConfig(alice, kcmTempKey, nil, []byte{1, 2})),    // a truncated marker
 	}
 	for _, p := range payloads {
 		f.Add(frame(0, p))
@@ -43,7 +49,9 @@ func FuzzKCMReply(f *testing.F) {
 		_, _ = decodeKCMName(kcmOpGenNew, payload)
 		_, _ = decodeKCMPrincipal(payload)
 		_, _ = decodeKCMUUIDs(kcmOpGetCacheUUIDs, payload)
-		_, _ = decodeKCMCred(payload)
+		if c, err := decodeKCMCred(payload); err == nil {
+			_, _, _ = decodeKCMTempMarker(&c)
+		}
 		_, _ = decodeKCMOffset(payload)
 		creds, err := decodeKCMCredList(payload)
 		if err != nil {

@@ -11,13 +11,20 @@ import (
 // MIT's libkrb5 walks a KCM cache by asking for the credentials' UUIDs and
 // then for each credential by UUID, and takes the first UUID that has
 // vanished for the end of the cache. Replacing the whole cache (MOVE_CACHE)
-// makes every UUID vanish, so a reader that overlaps it may stop before the
-// TGT; MIT's klist -s then fails. A renewal changes one entry, so it is
-// done as a STORE of the new TGT, which Heimdal appends, followed by a
-// REMOVE_CRED of the old one: unchanged entries keep their UUIDs, readers
-// see the old TGT, both, or the new one, and only a reader between its UUID
-// list and its fetch of the very entry being removed can still be cut
-// short.
+// makes every UUID vanish. A renewal changes one entry, so it is done as a
+// STORE of the new TGT, which Heimdal appends, then a REMOVE_CRED of the
+// old one: the other entries keep their UUIDs, and readers see the old
+// TGT, both, or the new one, never a cache without one.
+//
+// That does not make MIT's klist -s safe by itself: kinit puts the TGT
+// after its configuration entries, so a reader that has listed the UUIDs
+// and not yet reached the old TGT when it is removed stops short of any
+// TGT, in a window as wide as with MOVE_CACHE (measured: about 0.3 failed
+// klist -s per renewal under three klist loops either way). Readers of
+// "KCM:" are kept out of that window by a stand-in (kcm_standin.go);
+// readers naming the cache keep it. Heimdal offers nothing that would
+// close it: every way to change a cache makes some UUID vanish, and the
+// TGT being replaced can never have a valid TGT before it.
 
 // kcmWriteInPlace is the strategy name for lastWrite.
 const kcmWriteInPlace = "STORE+REMOVE_CRED"
@@ -312,6 +319,5 @@ func (s *KCMStore) usable(conn *kcmConn) (*kcmConn, func()) {
 	if err != nil {
 		return nil, nil
 	}
-	fresh.cache = conn.cache
 	return fresh, func() { fresh.Close() }
 }

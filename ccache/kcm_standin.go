@@ -21,18 +21,23 @@ import (
 //     switched it meanwhile;
 //  5. after another grace period the stand-in is destroyed.
 //
-// A reader of "KCM:" thus always walks a cache nobody changes, and the
-// cache keeps its name. Readers that name the cache explicitly ("KCM:0")
-// see step 3 as before. The price is two grace periods per write.
+// A reader of "KCM:" whose walk takes less than the grace period thus
+// walks a cache nobody changes, and the cache keeps its name. Readers that
+// name the cache explicitly ("KCM:0") see step 3 as before. The price is
+// two grace periods per write. A krenew killed in step 3 leaves the
+// stand-in as the default, holding the new contents, and the real cache
+// with the old ones; killed in step 5, the stand-in as a copy that is no
+// longer the default. Neither carries a marker (kcm_temps.go), which its
+// readers would see, so neither is swept.
 
 // kcmWriteStandIn prefixes the strategy in lastWrite.
 const kcmWriteStandIn = "STAND-IN+"
 
 // kcmReaderGrace is how long a reader that resolved "KCM:" just before a
-// switch is given to finish. MIT's walk of a cache takes about a
-// millisecond; on a loaded machine (two CPUs, load 7, four klist loops)
-// walks were seen to outlast 20ms now and then, never 200ms.
-const kcmReaderGrace = 200 * time.Millisecond
+// switch is given to finish. A whole MIT klist -s takes a few
+// milliseconds; on a machine with load 6 on two CPUs 1% took over 50ms
+// and the slowest 107ms.
+const kcmReaderGrace = 250 * time.Millisecond
 
 // errKCMNoStandIn: no stand-in could be set up; nothing was changed.
 var errKCMNoStandIn = errors.New("the KCM daemon cannot switch the default cache")
@@ -44,8 +49,9 @@ func (s *KCMStore) readerGrace() time.Duration {
 	return kcmReaderGrace
 }
 
-// writeBehindStandIn writes c to name, the default cache, which held old.
-func (s *KCMStore) writeBehindStandIn(conn *kcmConn, name string, old *kcmOldCache, c *Cache) (string, error) {
+// writeBehindStandIn writes c to name, the default cache, in place by p
+// where there is a plan.
+func (s *KCMStore) writeBehindStandIn(conn *kcmConn, name string, p *kcmPlan, c *Cache) (string, error) {
 	tmp, err := s.makeTemp(conn, c, kcmOffsetOf(c))
 	if errors.Is(err, errKCMNoMove) {
 		s.noMove.Store(true)
@@ -63,7 +69,7 @@ func (s *KCMStore) writeBehindStandIn(conn *kcmConn, name string, old *kcmOldCac
 		return "", err
 	}
 	time.Sleep(s.readerGrace())
-	strategy, err := s.writeTarget(conn, name, old, c)
+	strategy, err := s.writeTarget(conn, name, p, c)
 	// The real cache is back as the default whether or not the write
 	// worked: it holds either the new contents or, after a failure, the
 	// old ones, as a failed Update must leave it.

@@ -2,9 +2,9 @@ package ccache
 
 import "errors"
 
-// Write strategies, in order of preference (kcmWriteInPlace, for the
-// common case, goes between the first two); lastWrite records which one
-// the last Update used.
+// Write strategies, in order of preference (kcmWriteInPlace goes between
+// the first two); lastWrite records which one the last Update used, after
+// kcmWriteStandIn if the default cache was written behind a stand-in.
 const (
 	kcmWriteReplace    = "REPLACE"
 	kcmWriteMove       = "GEN_NEW+MOVE_CACHE"
@@ -49,7 +49,11 @@ func (s *KCMStore) write(conn *kcmConn, name string, old *kcmOldCache, c *Cache)
 		}
 		s.noReplace.Store(true)
 	}
-	if p, ok := planInPlace(old, c); ok && p.noop() && !s.noRemove.Load() {
+	p, ok := planInPlace(old, c)
+	if !ok || s.noRemove.Load() {
+		p = nil
+	}
+	if p != nil && p.noop() {
 		s.wrote(kcmWriteInPlace, nil)
 		return nil
 	}
@@ -57,21 +61,21 @@ func (s *KCMStore) write(conn *kcmConn, name string, old *kcmOldCache, c *Cache)
 		return err
 	}
 	if s.Name == "" && old != nil && !s.noMove.Load() && !s.noStandIn.Load() {
-		strategy, err := s.writeBehindStandIn(conn, name, old, c)
+		strategy, err := s.writeBehindStandIn(conn, name, p, c)
 		if !errors.Is(err, errKCMNoStandIn) {
 			s.wrote(strategy, err)
 			return err
 		}
 	}
-	strategy, err := s.writeTarget(conn, name, old, c)
+	strategy, err := s.writeTarget(conn, name, p, c)
 	s.wrote(strategy, err)
 	return err
 }
 
-// writeTarget writes cache name itself: in place where the update allows
+// writeTarget writes cache name itself: in place by p if there is a plan
 // and the daemon can, else whole.
-func (s *KCMStore) writeTarget(conn *kcmConn, name string, old *kcmOldCache, c *Cache) (string, error) {
-	if p, ok := planInPlace(old, c); ok && !s.noRemove.Load() {
+func (s *KCMStore) writeTarget(conn *kcmConn, name string, p *kcmPlan, c *Cache) (string, error) {
+	if p != nil {
 		strategy, err := s.writeInPlace(conn, name, p, c)
 		if !errors.Is(err, errKCMNoRemove) {
 			return strategy, err
