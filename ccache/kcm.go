@@ -71,6 +71,12 @@ type KCMStore struct {
 	grace time.Duration
 	// lastWrite names the strategy the last Update used, for tests.
 	lastWrite atomic.Value
+	// adopted counts stand-ins another program wrote to, whose contents
+	// replaced the real cache's instead of being destroyed, for tests.
+	adopted atomic.Int32
+	// standInHook, for tests, runs at each step of a write behind a
+	// stand-in (kcm_standin.go) with the stand-in's name.
+	standInHook func(step kcmStandInStep, tmp string)
 }
 
 // kcmWriteMu makes writers in one process take turns, whichever store

@@ -29,6 +29,13 @@ import (
 // with the old ones; killed in step 5, the stand-in as a copy that is no
 // longer the default. Neither carries a marker (kcm_temps.go), which its
 // readers would see, so neither is swept.
+//
+// Writers of "KCM:" resolve it the same way: a kinit, kinit -R or kswitch
+// -p run during steps 2 to 5 may write to the stand-in, or make it the
+// default again. Destroying it then would lose their ticket, so before
+// step 4 and again before step 5 the stand-in is compared with what krenew
+// put there; if anyone else has used it, the newest write wins: the
+// stand-in is moved over the real cache instead (see retire).
 
 // kcmWriteStandIn prefixes the strategy in lastWrite.
 const kcmWriteStandIn = "STAND-IN+"
@@ -39,6 +46,16 @@ const kcmWriteStandIn = "STAND-IN+"
 // and the slowest 107ms.
 const kcmReaderGrace = 250 * time.Millisecond
 
+// kcmStandInStep names the points of a write behind a stand-in at which
+// KCMStore.standInHook runs, so tests can act as another program would.
+type kcmStandInStep int
+
+const (
+	kcmStepStandIn kcmStandInStep = iota // the stand-in is the default
+	kcmStepWritten                       // the real cache is written
+	kcmStepBack                          // the real cache is the default again
+)
+
 // errKCMNoStandIn: no stand-in could be set up; nothing was changed.
 var errKCMNoStandIn = errors.New("the KCM daemon cannot switch the default cache")
 
@@ -47,6 +64,12 @@ func (s *KCMStore) readerGrace() time.Duration {
 		return s.grace
 	}
 	return kcmReaderGrace
+}
+
+func (s *KCMStore) atStep(step kcmStandInStep, tmp string) {
+	if s.standInHook != nil {
+		s.standInHook(step, tmp)
+	}
 }
 
 // writeBehindStandIn writes c to name, the default cache, in place by p
@@ -60,6 +83,12 @@ func (s *KCMStore) writeBehindStandIn(conn *kcmConn, name string, p *kcmPlan, c 
 	if err != nil {
 		return "", err
 	}
+	// Taken while no other program can know the stand-in's name.
+	ours, err := s.standInState(conn, tmp)
+	if err != nil {
+		s.destroyQuietly(conn, tmp)
+		return "", err
+	}
 	if _, err := conn.call(kcmOpSetDefaultCache, kcmNameArg(tmp)); err != nil {
 		s.destroyQuietly(conn, tmp)
 		if ignoreStatus(err) == nil {
@@ -68,12 +97,14 @@ func (s *KCMStore) writeBehindStandIn(conn *kcmConn, name string, p *kcmPlan, c 
 		}
 		return "", err
 	}
+	s.atStep(kcmStepStandIn, tmp)
 	time.Sleep(s.readerGrace())
 	strategy, err := s.writeTarget(conn, name, p, c)
+	s.atStep(kcmStepWritten, tmp)
 	// The real cache is back as the default whether or not the write
 	// worked: it holds either the new contents or, after a failure, the
 	// old ones, as a failed Update must leave it.
-	if rerr := s.retire(conn, name, tmp); err == nil {
+	if rerr := s.retire(conn, name, tmp, ours); err == nil {
 		err = rerr
 	}
 	if err != nil {
@@ -82,33 +113,122 @@ func (s *KCMStore) writeBehindStandIn(conn *kcmConn, name string, p *kcmPlan, c 
 	return kcmWriteStandIn + strategy, nil
 }
 
+// kcmStandInState is what a stand-in holds, as far as needed to tell
+// whether anyone else wrote to it: Heimdal gives every stored credential
+// a fresh random UUID, so any STORE, REMOVE_CRED or INITIALIZE (kinit,
+// kinit -R) changes the UUID list or the principal.
+type kcmStandInState struct {
+	princ Principal
+	ids   [][]byte
+}
+
+func (s *KCMStore) standInState(conn *kcmConn, tmp string) (kcmStandInState, error) {
+	princ, err := s.principal(conn, tmp)
+	if err != nil {
+		return kcmStandInState{}, err
+	}
+	ids, err := s.uuids(conn, tmp)
+	return kcmStandInState{princ: princ, ids: ids}, err
+}
+
+// standInChanged reports whether the stand-in tmp holds anything but
+// ours. One that is gone (a kdestroy of "KCM:") has nothing to keep.
+func (s *KCMStore) standInChanged(conn *kcmConn, tmp string, ours kcmStandInState) (bool, error) {
+	now, err := s.standInState(conn, tmp)
+	if errors.Is(err, ErrNotFound) || errors.Is(err, errKCMChanged) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !now.princ.Equal(ours.princ) || !sameUUIDs(now.ids, ours.ids), nil
+}
+
 // retire makes name the default again if the stand-in tmp still is, and
-// destroys tmp once its readers have had their grace. (A krenew killed
-// during that grace leaves tmp behind, a copy of the cache that is no
-// longer the default. Marking it would show the marker to its readers.)
-func (s *KCMStore) retire(conn *kcmConn, name, tmp string) error {
+// destroys tmp once its readers have had their grace, unless someone else
+// has used it meanwhile (adopt). The second look catches writers that
+// resolved "KCM:" before the switch back; only a write in the one round
+// trip between that look and DESTROY can still be lost, since Heimdal
+// has no DESTROY conditional on the contents. (A krenew killed during the
+// grace leaves tmp behind, a copy of the cache that is no longer the
+// default. Marking it would show the marker to its readers.)
+func (s *KCMStore) retire(conn *kcmConn, name, tmp string, ours kcmStandInState) error {
 	conn, done := s.usable(conn)
 	if conn == nil {
 		return errKCMLostStandIn
 	}
 	defer done()
-	reply, err := conn.call(kcmOpGetDefaultCache)
+	changed, err := s.standInChanged(conn, tmp, ours)
 	if err != nil {
 		return err
 	}
-	cur, err := decodeKCMName(kcmOpGetDefaultCache, reply)
-	if err != nil {
+	if changed {
+		return s.adopt(conn, name, tmp)
+	}
+	if _, err := s.takeBackDefault(conn, name, tmp); err != nil {
 		return err
 	}
-	if cur == tmp {
-		if _, err := conn.call(kcmOpSetDefaultCache, kcmNameArg(name)); err != nil {
-			// The stand-in stays the default, and so it stays.
-			return err
-		}
-	}
+	s.atStep(kcmStepBack, tmp)
 	time.Sleep(s.readerGrace())
+	cur, err := s.defaultName(conn)
+	if err != nil {
+		return err
+	}
+	changed, err = s.standInChanged(conn, tmp, ours)
+	if err != nil {
+		return err
+	}
+	// Made the default again after the switch back (kswitch -p, or a
+	// kinit that found the stand-in by its principal): destroying it
+	// would leave "KCM:" to whichever cache Heimdal finds first.
+	if changed || cur == tmp {
+		return s.adopt(conn, name, tmp)
+	}
 	_, err = conn.call(kcmOpDestroy, kcmNameArg(tmp))
 	return ignoreStatus(err)
+}
+
+// adopt moves the stand-in tmp, which someone else used, over the real
+// cache name: it holds the newest write, and the cache keeps its name.
+// name becomes the default first if tmp is, since MOVE_CACHE drops a
+// default naming its source; a switch to any other cache stands. Readers
+// walking tmp may stop short, as the other writer's own write made them.
+func (s *KCMStore) adopt(conn *kcmConn, name, tmp string) error {
+	switched, err := s.takeBackDefault(conn, name, tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.call(kcmOpMoveCache, kcmNameArg(tmp), kcmNameArg(name)); err != nil {
+		// The newest contents stay in tmp, and so does the default.
+		if switched {
+			_, _ = conn.call(kcmOpSetDefaultCache, kcmNameArg(tmp))
+		}
+		return err
+	}
+	s.adopted.Add(1)
+	return nil
+}
+
+// takeBackDefault makes name the default if tmp is, and reports whether
+// it did.
+func (s *KCMStore) takeBackDefault(conn *kcmConn, name, tmp string) (bool, error) {
+	cur, err := s.defaultName(conn)
+	if err != nil || cur != tmp {
+		return false, err
+	}
+	if _, err := conn.call(kcmOpSetDefaultCache, kcmNameArg(name)); err != nil {
+		// The stand-in stays the default, and so it stays.
+		return false, err
+	}
+	return true, nil
+}
+
+func (s *KCMStore) defaultName(conn *kcmConn) (string, error) {
+	reply, err := conn.call(kcmOpGetDefaultCache)
+	if err != nil {
+		return "", err
+	}
+	return decodeKCMName(kcmOpGetDefaultCache, reply)
 }
 
 // errKCMLostStandIn: the daemon went away with the stand-in as default.

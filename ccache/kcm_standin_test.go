@@ -65,6 +65,9 @@ func TestKCMStandInServesTheDefaultDuringTheWrite(t *testing.T) {
 	if n := f.numCaches(); n != 1 {
 		t.Errorf("%d caches after the update, want 1", n)
 	}
+	if n := s.adopted.Load(); n != 0 {
+		t.Errorf("an untouched stand-in was adopted %d times", n)
+	}
 }
 
 // A user who switches the default meanwhile (kswitch) keeps the switch.
@@ -86,6 +89,9 @@ func TestKCMStandInRespectsAnotherSwitch(t *testing.T) {
 	}
 	if n := f.numCaches(); n != 2 {
 		t.Errorf("%d caches, want 0 and theirs (stand-in left?)", n)
+	}
+	if n := s.adopted.Load(); n != 0 {
+		t.Errorf("an untouched stand-in was adopted %d times", n)
 	}
 }
 
