@@ -291,12 +291,13 @@ func (l *loop) refresh(now time.Time) (Outcome, bool, error) {
 		l.cfg.Log.Infof("credential cache %s was destroyed; exiting", l.cfg.CacheName)
 		return CacheDestroyed, true, nil
 	case err != nil:
-		// A cache that cannot be read for now (a KCM daemon restarting)
-		// is retried while there is something to renew; once the last
-		// ticket seen has expired, renewing it is impossible, so without
-		// a keytab the loop ends as for any permanent error.
-		hopeless := l.cfg.Acquire == nil && !l.cur.EndTime.IsZero() && !now.Before(l.cur.EndTime)
-		return l.failed(fmt.Errorf("cannot read credential cache %s: %v", l.cfg.CacheName, err), now, hopeless)
+		// A KCM daemon that is restarting comes back by itself, so it is
+		// retried while there is something to renew (once the last ticket
+		// seen has expired, renewing it is impossible). Anything else, a
+		// symlink planted at the path or a garbage file, needs the user.
+		transient := errors.Is(err, ccache.ErrKCMUnavailable) &&
+			(l.cfg.Acquire != nil || l.cur.EndTime.IsZero() || now.Before(l.cur.EndTime))
+		return l.failed(fmt.Errorf("cannot read credential cache %s: %v", l.cfg.CacheName, err), now, !transient)
 	}
 	if l.missing {
 		l.cfg.Log.Infof("credential cache %s is back", l.cfg.CacheName)

@@ -3,6 +3,7 @@ package renew
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -427,14 +428,14 @@ type flakyStore struct {
 
 func (s *flakyStore) Load() (*ccache.Cache, error) {
 	if s.down.Load() {
-		return nil, errors.New("cannot reach the KCM daemon")
+		return nil, fmt.Errorf("restarting: %w", ccache.ErrKCMUnavailable)
 	}
 	return s.memStore.Load()
 }
 
-// An unreadable cache is retried while the ticket is valid, and renewal
-// resumes when it can be read again.
-func TestEngineUnreadableCacheIsRetried(t *testing.T) {
+// A KCM daemon that cannot be reached is retried while the ticket is
+// valid, and renewal resumes when it answers again.
+func TestEngineUnreachableKCMIsRetried(t *testing.T) {
 	h := newHarness(t, 10*time.Hour, 100*time.Hour)
 	fs := &flakyStore{memStore: h.store}
 	h.cfg.Store = fs
@@ -444,16 +445,16 @@ func TestEngineUnreadableCacheIsRetried(t *testing.T) {
 	}
 	stopAfterFirstRenewal(h)
 	if _, err := h.run(t); err != nil {
-		t.Fatalf("the loop gave up on a cache unreadable for two hours of a ten-hour ticket: %v", err)
+		t.Fatalf("the loop gave up on a KCM daemon away for two hours of a ten-hour ticket: %v", err)
 	}
 	if calls := h.kdc.callTimes(); len(calls) == 0 || calls[0].After(t0.Add(6*time.Hour)) {
 		t.Errorf("renewals %v, want one at about 5h once the cache was readable", calls)
 	}
 }
 
-// Once the last ticket seen has expired, an unreadable cache ends the loop:
-// nothing is left to renew.
-func TestEngineUnreadableCacheAfterExpiryEndsLoop(t *testing.T) {
+// Once the last ticket seen has expired, an unreachable KCM daemon ends
+// the loop: nothing is left to renew.
+func TestEngineUnreachableKCMAfterExpiryEndsLoop(t *testing.T) {
 	h := newHarness(t, 10*time.Hour, 100*time.Hour)
 	fs := &flakyStore{memStore: h.store}
 	h.cfg.Store = fs
@@ -464,5 +465,25 @@ func TestEngineUnreadableCacheAfterExpiryEndsLoop(t *testing.T) {
 	}
 	if now := h.clock.Now(); now.Before(t0.Add(10 * time.Hour)) {
 		t.Errorf("gave up at %s, before the ticket expired", now.Sub(t0))
+	}
+}
+
+// brokenStore's cache cannot be read for a reason only the user can fix
+// (a symlink planted at the path, a garbage file).
+type brokenStore struct{ *memStore }
+
+func (brokenStore) Load() (*ccache.Cache, error) {
+	return nil, errors.New("credential cache is a symbolic link, not following it")
+}
+
+func TestEngineBrokenCacheEndsLoopAtOnce(t *testing.T) {
+	h := newHarness(t, 10*time.Hour, 100*time.Hour)
+	h.cfg.Store = brokenStore{h.store}
+	_, err := h.run(t)
+	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("error %v, want the broken cache reported", err)
+	}
+	if now := h.clock.Now(); now.After(t0) {
+		t.Errorf("gave up only after %s", now.Sub(t0))
 	}
 }
