@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -23,10 +24,7 @@ func sleepQuietly(cfg *renew.Config, cachePath string, log *daemon.Logger) func(
 	// One renewal every few hours needs no parallelism, and fewer
 	// processors mean fewer runtime threads to wake.
 	runtime.GOMAXPROCS(1)
-	// What start-up allocated (configuration, command line, the first
-	// reads) is garbage from here on; give it back to the system now
-	// rather than at some later collection.
-	defer debug.FreeOSMemory()
+	collectOnlyAtLimit()
 	if cachePath == "" {
 		return func() {}
 	}
@@ -45,3 +43,25 @@ func sleepQuietly(cfg *renew.Config, cachePath string, log *daemon.Logger) func(
 	cfg.MaxSleep = watchedMaxSleep
 	return w.Stop
 }
+
+// collectOnlyAtLimit stops the collections the Go runtime forces every two
+// minutes even when nothing was allocated, each of which wakes a thread:
+// an idle daemon allocates a few kilobytes per wake-up, so garbage is
+// collected only when memory in use reaches what start-up left plus a
+// margin. What start-up allocated (configuration, command line, the first
+// reads) is garbage already and goes back to the system first. A GOGC or
+// GOMEMLIMIT from the environment is the user's choice and wins.
+func collectOnlyAtLimit() {
+	debug.FreeOSMemory()
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	debug.SetMemoryLimit(int64(ms.Sys-ms.HeapReleased) + idleGCMargin)
+	debug.SetGCPercent(-1)
+}
+
+// idleGCMargin is how much an idle daemon may allocate between
+// collections; a renewal allocates tens of kilobytes.
+const idleGCMargin = 8 << 20
