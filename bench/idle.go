@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+)
+
+// idle is figure 3: one krenew daemon and one kstart krenew -K 60 -b, each
+// holding a ticket that needs no renewal during the window, watched side
+// by side after each has renewed once.
+func (b *bench) idle(ctx context.Context, res *results) error {
+	// krenew renews at half-life minus up to 5 minutes of jitter, kstart
+	// when less than 62 minutes are left: neither may fall in the window.
+	life := max(10*time.Hour, 3*b.s.Idle)
+	renewable := max(shotRenewable, 2*life)
+	names := []string{"idle-krenew", "idle-kstart"}
+	if err := b.addPrincipals(ctx, names); err != nil {
+		return err
+	}
+	for _, n := range names {
+		if err := b.kinit(ctx, n, b.cache(n), life, renewable); err != nil {
+			return err
+		}
+	}
+	mine, err := b.startKrenew(ctx, "idle-krenew")
+	if err != nil {
+		return err
+	}
+	peer, err := b.startKstart(ctx, "idle-kstart", 60)
+	if err != nil {
+		return err
+	}
+	defer b.reaper.stop([]int{mine, peer}, 5*time.Second)
+	// kstart's krenew renews before it detaches; krenew renews at
+	// half-life, so SIGALRM ("renew now") gives it its first renewal.
+	if err := b.forceRenewal(ctx, mine, b.cache("idle-krenew")); err != nil {
+		return err
+	}
+	if err := sleep(ctx, 2*time.Second); err != nil {
+		return err
+	}
+	step := min(time.Minute, b.s.Idle)
+	steps := int(b.s.Idle / step)
+	b.logf("watching pid %d (krenew) and pid %d (kstart krenew) for %v", mine, peer, time.Duration(steps)*step)
+	var ks, ps []timedSample
+	start := time.Now()
+	for i := 0; i <= steps; i++ {
+		if err := sleep(ctx, time.Until(start.Add(time.Duration(i)*step))); err != nil {
+			return err
+		}
+		k, err := takeSample(mine, "krenew")
+		if err != nil {
+			return err
+		}
+		p, err := takeSample(peer, "kstart krenew")
+		if err != nil {
+			return err
+		}
+		ks, ps = append(ks, k), append(ps, p)
+	}
+	mem := func(s []timedSample, pss bool) summary {
+		var xs []float64
+		for _, x := range s {
+			v := x.RSSKiB
+			if pss {
+				v = x.PSSKiB
+			}
+			xs = append(xs, float64(v)/1024)
+		}
+		return summarize(xs)
+	}
+	res.add(row{Fig: "3", Measure: "idle daemon RSS after the first renewal, sampled each minute", Unit: "MiB",
+		Krenew: mem(ks, false), Peer: mem(ps, false), Prec: 2, Target: "≤ 4 MiB", TargetMax: 4})
+	res.add(row{Fig: "3", Measure: "idle daemon PSS, sampled each minute", Unit: "MiB",
+		Krenew: mem(ks, true), Peer: mem(ps, true), Prec: 2})
+	res.add(row{Fig: "3", Measure: "idle wakeups (voluntary context switches, all threads) per minute", Unit: "/min",
+		Krenew: rates(ks, func(s timedSample) float64 { return float64(s.Voluntary) }),
+		Peer:   rates(ps, func(s timedSample) float64 { return float64(s.Voluntary) }),
+		Prec:   1, Target: "≤ 2/min", TargetMax: 2})
+	res.add(row{Fig: "3", Measure: "idle CPU time per minute (schedstat, all threads)", Unit: "ms/min",
+		Krenew: rates(ks, func(s timedSample) float64 { return float64(s.RunNs) / 1e6 }),
+		Peer:   rates(ps, func(s timedSample) float64 { return float64(s.RunNs) / 1e6 }),
+		Prec:   3})
+	first, last := ks[0], ks[len(ks)-1]
+	res.note("Idle window: %v, per-minute figures from %d intervals; krenew had %d threads (kstart krenew %d); "+
+		"over the window (utime+stime, 10 ms ticks) krenew used %.2f s CPU and %d voluntary + %d involuntary switches, kstart krenew %.2f s and %d + %d.",
+		time.Duration(steps)*step, steps, last.Threads, ps[len(ps)-1].Threads,
+		last.CPUSeconds-first.CPUSeconds, last.Voluntary-first.Voluntary, last.Involuntary-first.Involuntary,
+		ps[len(ps)-1].CPUSeconds-ps[0].CPUSeconds, ps[len(ps)-1].Voluntary-ps[0].Voluntary, ps[len(ps)-1].Involuntary-ps[0].Involuntary)
+	res.note("Idle tickets: lifetime %v, so neither daemon renews in the window; krenew runs with its defaults, kstart as `krenew -K 60 -b`.", life)
+	return nil
+}
+
+type timedSample struct {
+	procSample
+	At time.Time
+}
+
+func takeSample(pid int, who string) (timedSample, error) {
+	s, err := sampleProc(pid)
+	if err != nil {
+		return timedSample{}, fmt.Errorf("%s daemon (pid %d) is gone: %v", who, pid, err)
+	}
+	return timedSample{procSample: s, At: time.Now()}, nil
+}
+
+// rates turns a cumulative counter into per-minute rates, one per interval.
+func rates(s []timedSample, counter func(timedSample) float64) summary {
+	var xs []float64
+	for i := 1; i < len(s); i++ {
+		minutes := s[i].At.Sub(s[i-1].At).Minutes()
+		xs = append(xs, (counter(s[i])-counter(s[i-1]))/minutes)
+	}
+	return summarize(xs)
+}
+
+// startKrenew starts a krenew daemon on name's cache; it detaches by
+// itself once the ticket is in place.
+func (b *bench) startKrenew(ctx context.Context, name string) (int, error) {
+	cache, pidfile := b.cache(name), b.pidfile(name)
+	if _, err := b.timed(ctx, "", b.s.Krenew, "-k", "FILE:"+cache, "-p", pidfile); err != nil {
+		return 0, err
+	}
+	return b.adopt(pidfile, cache)
+}
+
+// startKstart starts kstart's krenew -K interval -b on name's cache.
+func (b *bench) startKstart(ctx context.Context, name string, interval int) (int, error) {
+	cache, pidfile := b.cache(name), b.pidfile(name)
+	if _, err := b.timed(ctx, "", b.s.KstartKrenew, "-K", fmt.Sprint(interval), "-b",
+		"-p", pidfile, "-k", "FILE:"+cache); err != nil {
+		return 0, err
+	}
+	return b.adopt(pidfile, cache)
+}
+
+func (b *bench) adopt(pidfile, cache string) (int, error) {
+	pid, err := readPidfile(pidfile, 10*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	if !cmdlineHas(pid, cache) {
+		return 0, fmt.Errorf("pid %d from %s is not the daemon for %s", pid, pidfile, cache)
+	}
+	b.reaper.add(pid, cache)
+	return pid, nil
+}
+
+// forceRenewal sends SIGALRM and waits until the cache file is replaced.
+func (b *bench) forceRenewal(ctx context.Context, pid int, cache string) error {
+	before, err := os.Stat(cache)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Kill(pid, syscall.SIGALRM); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		now, err := os.Stat(cache)
+		if err == nil && (!os.SameFile(before, now) || !now.ModTime().Equal(before.ModTime())) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("krenew (pid %d) did not renew %s within 30s of SIGALRM", pid, cache)
+		}
+		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
