@@ -22,7 +22,7 @@ build:
 
 # install needs only an up-to-date binary, so that `make && sudo make
 # install` does not rebuild as root (where go may not be on PATH).
-GOFILES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './internal/*') go.mod go.sum
+GOFILES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './internal/*' -not -path './bench/*') go.mod go.sum
 krenew: $(GOFILES)
 	$(GO) build -trimpath -o krenew .
 
