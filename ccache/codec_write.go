@@ -45,11 +45,9 @@ func (w *writer) principal(p Principal) {
 	}
 }
 
-func (w *writer) credential(c *Credential) {
-	w.principal(c.Client)
-	w.principal(c.Server)
-	w.u16(uint16(c.Key.EType))
-	w.data(c.Key.Value)
+// timesAndFlags is the part of a credential that KCM's tagged
+// credentials (REMOVE_CRED's match) share with the file format.
+func (w *writer) timesAndFlags(c *Credential) {
 	w.timestamp(c.AuthTime)
 	w.timestamp(c.StartTime)
 	w.timestamp(c.EndTime)
@@ -60,6 +58,14 @@ func (w *writer) credential(c *Credential) {
 		w.b = append(w.b, 0)
 	}
 	w.u32(c.Flags)
+}
+
+func (w *writer) credential(c *Credential) {
+	w.principal(c.Client)
+	w.principal(c.Server)
+	w.u16(uint16(c.Key.EType))
+	w.data(c.Key.Value)
+	w.timesAndFlags(c)
 	w.u32(uint32(len(c.Addresses)))
 	for _, a := range c.Addresses {
 		w.u16(a.Type)

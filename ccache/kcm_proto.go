@@ -193,15 +193,6 @@ func kcmRemoveArgs(c *Credential) []byte {
 	w.u32(kcmTagClient | kcmTagServer)
 	w.principal(c.Client)
 	w.principal(c.Server)
-	w.timestamp(c.AuthTime)
-	w.timestamp(c.StartTime)
-	w.timestamp(c.EndTime)
-	w.timestamp(c.RenewTill)
-	if c.IsSKey {
-		w.b = append(w.b, 1)
-	} else {
-		w.b = append(w.b, 0)
-	}
-	w.u32(c.Flags)
+	w.timesAndFlags(c)
 	return w.b
 }
