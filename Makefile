@@ -34,8 +34,14 @@ lint:
 	@out=$$(groff -man -Tutf8 -ww -z man/krenew.1 2>&1); if [ -n "$$out" ]; then echo "man/krenew.1: $$out"; exit 1; fi
 
 # The tests mostly wait on short-lived tickets, so many run at once.
+# -v only so that the fault suite's counts (runs, faults injected,
+# failures) reach the output; the full log is shown when something fails.
 unit:
-	$(GO) test -race -count=1 -parallel 8 -timeout 12m ./...
+	@echo "$(GO) test -race -count=1 -parallel 8 -timeout 12m -v ./... (log: unit.log)"
+	@$(GO) test -race -count=1 -parallel 8 -timeout 12m -v ./... > unit.log 2>&1; status=$$?; \
+	grep -E '^(ok|FAIL|panic:)|faults: runs=' unit.log; \
+	if [ $$status -ne 0 ]; then grep -vE '^=== (RUN|PAUSE|CONT|NAME)' unit.log; fi; \
+	exit $$status
 
 # Each fuzz target runs for FUZZTIME on top of its seed corpus.
 fuzz:
