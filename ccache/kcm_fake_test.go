@@ -78,7 +78,15 @@ func startFakeKCM(t testing.TB, code int32, missing ...kcmOp) *fakeKCM {
 	for _, op := range missing {
 		f.missing[op] = true
 	}
-	ln, err := net.Listen("unix", f.socket)
+	serveUnix(t, f.socket, f.serve)
+	return f
+}
+
+// serveUnix runs handle for every connection to a Unix socket at path
+// until the test ends, and waits for the handlers then.
+func serveUnix(t testing.TB, path string, handle func(net.Conn)) {
+	t.Helper()
+	ln, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,11 +104,10 @@ func startFakeKCM(t testing.TB, code int32, missing ...kcmOp) *fakeKCM {
 			go func() {
 				defer wg.Done()
 				defer c.Close()
-				f.serve(c)
+				handle(c)
 			}()
 		}
 	}()
-	return f
 }
 
 func (f *fakeKCM) store(name string) *KCMStore {

@@ -26,33 +26,14 @@ func (p *kcmProxy) count(op kcmOp) int {
 func startKCMProxy(t *testing.T, upstream string) *kcmProxy {
 	t.Helper()
 	p := &kcmProxy{socket: filepath.Join(shortSocketDir(t), "proxy.sock"), calls: map[kcmOp]int{}}
-	ln, err := net.Listen("unix", p.socket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				up, err := net.Dial("unix", upstream)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				p.relay(c, up)
-			}()
+	serveUnix(t, p.socket, func(c net.Conn) {
+		up, err := net.Dial("unix", upstream)
+		if err != nil {
+			return
 		}
-	}()
+		defer up.Close()
+		p.relay(c, up)
+	})
 	return p
 }
 
