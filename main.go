@@ -36,7 +36,12 @@ func run(args []string) int {
 		opts = o
 		return nil
 	})
-	if err := app.Run(args); err != nil {
+	// kstart's getopt forms (-H5, -bK 60) become words urfave/cli reads.
+	expanded, err := expandShortOptions(args[1:])
+	if err != nil {
+		return reportUsageError(err)
+	}
+	if err := app.Run(append([]string{args[0]}, expanded...)); err != nil {
 		return reportUsageError(err)
 	}
 	if opts == nil { // --help or --version was handled by the library
