@@ -25,7 +25,14 @@ type Client struct {
 
 func (c *Client) transportFor(principal, realm string) (transport, error) {
 	kdcs, err := c.Conf.KDCs(realm)
-	if err != nil {
+	var classified *Error
+	switch {
+	case errors.As(err, &classified):
+		// KDCs knows a failed DNS lookup from a realm nobody configured.
+		e := *classified
+		e.Principal = principal
+		return transport{}, &e
+	case err != nil:
 		return transport{}, &Error{Kind: KindRealmNotConfigured, Principal: principal, Realm: realm, Err: err}
 	}
 	limit := 1465 // MIT's default udp_preference_limit

@@ -45,6 +45,10 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	switch e.Kind {
 	case KindKDCUnreachable:
+		if len(e.KDCs) == 0 { // no KDC was known to try: Err says why
+			b.WriteString(e.Err.Error())
+			break
+		}
 		fmt.Fprintf(&b, "cannot reach any KDC for realm %s (tried %s)", e.Realm, strings.Join(e.KDCs, ", "))
 	default:
 		b.WriteString(e.Err.Error())

@@ -14,7 +14,9 @@ import (
 // KDCs returns "host:port" for each KDC of realm, in krb5.conf order, or,
 // when the realm lists none and dns_lookup_kdc allows it (MIT's default),
 // from DNS SRV records. Entries krenew cannot use (MS-KKDCP https:// URLs)
-// are left out; malformed entries are an error, as they are for MIT.
+// are left out; malformed entries are an error, as they are for MIT. A DNS
+// lookup that fails, rather than finding no records, is a
+// KindKDCUnreachable *Error.
 func (c *Krb5Conf) KDCs(realm string) ([]string, error) {
 	kdcs, err := c.configuredKDCs(realm)
 	if err != nil {
@@ -31,6 +33,14 @@ func (c *Krb5Conf) KDCs(realm string) ([]string, error) {
 		kdcs, err := lookupKDCsInDNS(realm)
 		if err == nil && len(kdcs) > 0 {
 			return kdcs, nil
+		}
+		// MIT reports both cases as KRB5_REALM_CANT_RESOLVE, but only an
+		// answer that the records do not exist says something about the
+		// configuration; a resolver that cannot be asked says nothing, and
+		// a daemon must retry as it would for a KDC that does not answer.
+		if err != nil && !dnsNotFound(err) {
+			return nil, &Error{Kind: KindKDCUnreachable, Realm: realm,
+				Err: fmt.Errorf("realm %q has no kdc in %s, and the DNS lookup of its KDCs failed (%w)", realm, c.filesText(), err)}
 		}
 		reason := "no SRV records"
 		if err != nil {
@@ -130,7 +140,9 @@ func lookupKDCsInDNS(realm string) ([]string, error) {
 	for _, proto := range []string{"udp", "tcp"} {
 		_, srvs, err := lookupSRV(ctx, "kerberos", proto, name)
 		if err != nil {
-			if firstErr == nil {
+			// A failure outranks a not-found: with one of the two names
+			// unanswered, DNS has not said that the realm has no KDC.
+			if firstErr == nil || dnsNotFound(firstErr) && !dnsNotFound(err) {
 				firstErr = err
 			}
 			continue
@@ -156,4 +168,11 @@ func lookupKDCsInDNS(realm string) ([]string, error) {
 		out[i] = r.addr
 	}
 	return out, nil
+}
+
+// dnsNotFound: the resolver got an answer, and it says there is no such
+// record (NXDOMAIN, or the name has no SRV records).
+func dnsNotFound(err error) bool {
+	var e *net.DNSError
+	return errors.As(err, &e) && e.IsNotFound
 }
