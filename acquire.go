@@ -71,13 +71,16 @@ func acquireFromKeytab(ctx context.Context, s *session, o *options, principal cc
 // storeNewTicket writes a new TGT and says what the KDC granted.
 func storeNewTicket(s *session, o *options, principal ccache.Principal, cred ccache.Credential, requested time.Time) (ccache.Credential, error) {
 	name := principal.String()
-	renewable := renew.Renewable(cred, time.Now()) == nil
+	onlyToEnd := renew.RenewableOnlyToEnd(cred)
+	// --once asked for one ticket and one renewal, which the KDC grants
+	// for a ticket renewable up to its end; a daemon has nothing to do.
+	usable := renew.Renewable(cred, time.Now()) == nil || onlyToEnd && o.mode == modeOnce
 	written := false
 	err := s.store.Update(func(old *ccache.Cache) (*ccache.Cache, error) {
 		// A ticket that cannot be kept alive is no reason to throw away
 		// what the user had; it is only written where there was nothing.
 		// A keytab can always get another, so there it is written.
-		if !renewable && old != nil && !o.keytabMode() {
+		if !usable && old != nil && !o.keytabMode() {
 			return nil, errKeepExisting
 		}
 		written = true
@@ -86,7 +89,11 @@ func storeNewTicket(s *session, o *options, principal ccache.Principal, cred cca
 	if err != nil && !errors.Is(err, errKeepExisting) {
 		return ccache.Credential{}, s.cacheFailure("write", err)
 	}
-	if !renewable && !o.keytabMode() {
+	switch {
+	case usable, o.keytabMode():
+	case onlyToEnd:
+		return ccache.Credential{}, noRenewalPastEndFailure(name, s.cacheName.String(), cred, written)
+	default:
 		return ccache.Credential{}, nonRenewableIssued(name, written, s.cacheName.String())
 	}
 	if cred.RenewTill.Before(requested.Add(o.renewable).Add(-time.Minute)) {

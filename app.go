@@ -32,12 +32,19 @@ const (
 	flagIgnoreErrors    = "ignore-errors"
 	flagSyslog          = "syslog"
 	flagVerbose         = "verbose"
+	flagQuiet           = "quiet"
 	flagForeground      = "foreground"
 	flagOnce            = "once"
 	flagStatus          = "status"
 	// flagCommandDir is internal: the -b daemon runs in / and must start
 	// the command where the user started krenew.
 	flagCommandDir = "command-dir"
+	// flagShareCache is internal: the -b child of `krenew -k CACHE --
+	// command` hands CACHE itself to the command, as the parent was told.
+	flagShareCache = "share-cache"
+	// flagPrivateCache is internal: the -b child of a keytab command gets
+	// the private cache the parent filled from the keytab.
+	flagPrivateCache = "private-cache"
 )
 
 // Strings, not typed flags, for every value krenew parses itself, so that
@@ -78,10 +85,13 @@ func newApp(action cli.ActionFunc) *cli.App {
 			&cli.BoolFlag{Name: flagIgnoreErrors, Aliases: []string{"i"}},
 			&cli.BoolFlag{Name: flagSyslog, Aliases: []string{"L"}},
 			&cli.BoolFlag{Name: flagVerbose, Aliases: []string{"v"}},
+			&cli.BoolFlag{Name: flagQuiet, Aliases: []string{"q"}},
 			&cli.BoolFlag{Name: flagForeground},
 			&cli.BoolFlag{Name: flagOnce},
 			&cli.BoolFlag{Name: flagStatus},
 			&cli.StringFlag{Name: flagCommandDir, Hidden: true},
+			&cli.BoolFlag{Name: flagShareCache, Hidden: true},
+			&cli.StringFlag{Name: flagPrivateCache, Hidden: true},
 		},
 		Action: action,
 	}

@@ -158,14 +158,16 @@ func TestProcessKeyringRefusedForDaemon(t *testing.T) {
 }
 
 // A command always gets a private FILE copy, whatever the source type, so
-// that it and everything it starts can read it through KRB5CCNAME.
+// that it and everything it starts can read it through KRB5CCNAME. (The
+// source is named by KRB5CCNAME: an explicit -k is handed to the command
+// itself, as k5start does.)
 func TestCommandGetsFileCopyOfAnyCacheType(t *testing.T) {
 	for _, kind := range []cacheKind{cacheKinds[1], cacheKinds[2], cacheKinds[4]} {
 		t.Run(strings.ReplaceAll(kind.name, ":", "_"), func(t *testing.T) {
 			k := testkdc.Start(t, testkdc.Options{})
 			cc := kind.make(t, k)
 			mitKinit(t, k, cc, "alice", testkdc.AlicePassword, "-l", "1h", "-r", "2h")
-			r := krenew(t, k, "", "-k", cc, "--", "sh", "-c", `echo "cache=$KRB5CCNAME"; klist -s && klist | grep -q "`+alice+`"`)
+			r := krenewEnv(t, k, []string{"KRB5CCNAME=" + cc}, "", "--", "sh", "-c", `echo "cache=$KRB5CCNAME"; klist -s && klist | grep -q "`+alice+`"`)
 			if r.code != 0 {
 				t.Fatalf("command on a copy of %s: exit %d\n%s", kind.name, r.code, r.stderr)
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/krenew/krenew/ccache"
 	"github.com/krenew/krenew/daemon"
+	"github.com/krenew/krenew/prompt"
 	"github.com/krenew/krenew/renew"
 )
 
@@ -34,13 +35,34 @@ func runCommandMode(ctx context.Context, s *session, o *options) int {
 	if err := checkSyslog(o); err != nil {
 		return report(err)
 	}
-	principal, _, err := ensureTicket(ctx, s, o)
-	if err != nil {
-		return report(err)
+	var principal ccache.Principal
+	var keytabCache *ccache.FileStore
+	if o.keytabMode() && !o.shareCache {
+		// k5start's idiom (-f/-U and a command, no -k): the keytab's
+		// ticket is the command's alone; the user's own cache is not
+		// touched.
+		p, private, err := keytabPrivateCache(ctx, s, o)
+		if err != nil {
+			return report(err)
+		}
+		principal, keytabCache = p, &private
+	} else {
+		p, _, err := ensureTicket(ctx, s, o)
+		if err != nil {
+			return report(err)
+		}
+		principal = p
 	}
 	if o.background {
-		pid, _, err := daemon.Detach(commandDaemonArgs(s, o, principal), daemonStartTimeout)
+		args := commandDaemonArgs(s, o, principal)
+		if keytabCache != nil {
+			args = append([]string{"--" + flagPrivateCache, keytabCache.Path}, args...)
+		}
+		pid, _, err := daemon.Detach(args, daemonStartTimeout)
 		if err != nil {
+			if keytabCache != nil {
+				_ = keytabCache.Remove()
+			}
 			return report(&failure{msg: fmt.Sprintf("cannot start %s in the background: %v", o.command[0], err)})
 		}
 		noticef("running %s in the background with a renewed ticket of %s (krenew pid %d)", o.command[0], principal, pid)
@@ -52,7 +74,77 @@ func runCommandMode(ctx context.Context, s *session, o *options) int {
 	}
 	defer log.Close()
 	log.SetVerbose(o.verbose)
-	return superviseCommand(s, o, principal, log, [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, nil)
+	cc, err := commandCacheFor(s, o, keytabCache)
+	if err != nil {
+		return report(err)
+	}
+	return superviseCommand(s, o, principal, cc, log, [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, nil)
+}
+
+// commandCache is the cache the command runs with: a private one krenew
+// removes when the command is done, or with an explicit -k the user's
+// cache itself.
+type commandCache struct {
+	name    string // what KRB5CCNAME says
+	path    string // the file to watch, "" if it cannot be watched
+	store   ccache.Store
+	private bool
+}
+
+// commandCacheFor picks the command's cache: the keytab's private cache
+// already filled, the -k cache itself, or else a private copy of the
+// cache krenew maintains.
+func commandCacheFor(s *session, o *options, keytabCache *ccache.FileStore) (commandCache, error) {
+	switch {
+	case keytabCache != nil:
+		return commandCache{name: "FILE:" + keytabCache.Path, path: keytabCache.Path, store: *keytabCache, private: true}, nil
+	case o.shareCache:
+		return commandCache{name: s.cacheName.String(), path: s.cacheName.Path, store: s.store}, nil
+	}
+	cached, err := s.loadCache()
+	if err != nil {
+		return commandCache{}, err
+	}
+	if cached == nil {
+		return commandCache{}, noCacheFailure(s.cacheName.String())
+	}
+	cached.Version = 4
+	private, err := ccache.CreatePrivate(os.TempDir(), fmt.Sprintf("krb5cc_%d_", os.Getuid()), cached)
+	if err != nil {
+		return commandCache{}, &failure{msg: fmt.Sprintf("cannot create a private credential cache for %s: %v", o.command[0], err)}
+	}
+	return commandCache{name: "FILE:" + private.Path, path: private.Path, store: private, private: true}, nil
+}
+
+// keytabPrivateCache gets the keytab's ticket straight into a new private
+// cache, as k5start does for a command without -k.
+func keytabPrivateCache(ctx context.Context, s *session, o *options) (ccache.Principal, ccache.FileStore, error) {
+	principal, err := s.runPrincipal(o, nil)
+	if err != nil {
+		return ccache.Principal{}, ccache.FileStore{}, err
+	}
+	kt, err := s.keytab(o)
+	if err != nil {
+		return ccache.Principal{}, ccache.FileStore{}, err
+	}
+	if err := prompt.Harden(); err != nil {
+		verbosef(o, "cannot disable core dumps: %v", err)
+	}
+	cred, err := keytabAcquirer(s, o, kt, principal)(ctx)
+	if err != nil {
+		if renew.KindOf(err) == renew.KindKeytab {
+			return ccache.Principal{}, ccache.FileStore{}, keytabFailure(err)
+		}
+		return ccache.Principal{}, ccache.FileStore{}, kdcFailure(err, principal.String(), "a private cache")
+	}
+	c := &ccache.Cache{Version: 4, DefaultPrincipal: principal}
+	c.PutCredential(cred)
+	private, err := ccache.CreatePrivate(os.TempDir(), fmt.Sprintf("krb5cc_%d_", os.Getuid()), c)
+	if err != nil {
+		return ccache.Principal{}, ccache.FileStore{}, &failure{msg: fmt.Sprintf("cannot create a private credential cache for %s: %v", o.command[0], err)}
+	}
+	verbosef(o, "got a ticket for %s from %s in %s, valid until %s", principal, kt.Path, private.Path, when(cred.EndTime))
+	return principal, private, nil
 }
 
 // commandDaemonArgs is the -b child's command line: the daemon's options,
@@ -67,6 +159,9 @@ func commandDaemonArgs(s *session, o *options, principal ccache.Principal) []str
 	}
 	if o.hupChild {
 		args = append(args, "-s")
+	}
+	if o.shareCache {
+		args = append(args, "--"+flagShareCache)
 	}
 	argv := append([]string(nil), o.command...)
 	if strings.Contains(argv[0], "/") {
@@ -89,7 +184,16 @@ func runCommandChild(s *session, o *options) int {
 		daemon.Fail(err.Error())
 		return exitFailure
 	}
-	return superviseCommand(s, o, principal, log, stdio, daemon.Ready)
+	var keytabCache *ccache.FileStore
+	if o.privateCache != "" {
+		keytabCache = &ccache.FileStore{Path: o.privateCache}
+	}
+	cc, err := commandCacheFor(s, o, keytabCache)
+	if err != nil {
+		daemon.Fail(err.Error())
+		return exitFailure
+	}
+	return superviseCommand(s, o, principal, cc, log, stdio, daemon.Ready)
 }
 
 // inheritedStdio opens what the parent's fds 0-2 point at, unless that is
@@ -119,11 +223,16 @@ func inheritedStdio(ppid int) ([3]*os.File, error) {
 	return out, nil
 }
 
-// superviseCommand copies the ticket into a private cache, runs the
-// command with it, renews it until the command exits, and returns the
-// command's status. ready (the -b child's) is called once everything
-// before the command's start has worked.
-func superviseCommand(s *session, o *options, principal ccache.Principal, log *daemon.Logger, stdio [3]*os.File, ready func(string) error) int {
+// superviseCommand runs the command with its cache, renews that cache
+// until the command exits, and returns the command's status. ready (the
+// -b child's) is called once everything before the command's start has
+// worked.
+func superviseCommand(s *session, o *options, principal ccache.Principal, cc commandCache, log *daemon.Logger, stdio [3]*os.File, ready func(string) error) int {
+	if cc.private {
+		// The command may still use its tickets until it exits: the
+		// private cache goes only when krenew is done with the command.
+		defer cc.store.Remove()
+	}
 	fail := func(f *failure) int {
 		if ready != nil {
 			daemon.Fail(f.msg)
@@ -131,7 +240,7 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, log *d
 		}
 		return report(f)
 	}
-	cached, err := s.loadCache()
+	cached, err := cc.store.Load()
 	if err != nil {
 		return fail(asFailure(err))
 	}
@@ -139,15 +248,7 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, log *d
 	if err != nil {
 		return fail(asFailure(err))
 	}
-	cached.Version = 4
-	private, err := ccache.CreatePrivate(os.TempDir(), fmt.Sprintf("krb5cc_%d_", os.Getuid()), cached)
-	if err != nil {
-		return fail(&failure{msg: fmt.Sprintf("cannot create a private credential cache for %s: %v", o.command[0], err)})
-	}
-	// The command may still use its tickets until it exits: the private
-	// cache goes only when krenew is done with the command.
-	defer private.Remove()
-	privName := "FILE:" + private.Path
+	privName := cc.name
 	if o.aklog {
 		if err := runAklog(privName); err != nil {
 			return fail(asFailure(err))
@@ -184,7 +285,7 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, log *d
 	cfg := renew.Config{
 		Principal: principal,
 		CacheName: privName,
-		Store:     private,
+		Store:     cc.store,
 		KDC:       s.client,
 		Log:       commandLog{log},
 		Policy:    renew.Policy{MinLifetime: o.minLifetime, Interval: o.interval, Always: o.always},
@@ -194,7 +295,7 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, log *d
 	if err := withKeytab(&cfg, s, o, principal); err != nil {
 		log.Errorf("%v", err)
 	}
-	defer sleepQuietly(&cfg, private.Path, log)()
+	defer sleepQuietly(&cfg, cc.path, log)()
 	return watchCommand(o, log, cmd, handback, sigs, cfg, tgt)
 }
 

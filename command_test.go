@@ -23,7 +23,7 @@ func TestCommandOutlivesFirstTicket(t *testing.T) {
 	cc, _ := cacheIn(t, "cc")
 	seen := filepath.Join(t.TempDir(), "ccname")
 	script := `echo "$KRB5CCNAME" > ` + seen + `; sleep 35; klist -s && exit 7`
-	r := krenew(t, k, testkdc.AlicePassword+"\n", "--password-stdin", "-u", "alice", "-l", "10s", "-r", "2m", "-k", cc, "--", "sh", "-c", script)
+	r := krenewEnv(t, k, []string{"KRB5CCNAME=" + cc}, testkdc.AlicePassword+"\n", "--password-stdin", "-u", "alice", "-l", "10s", "-r", "2m", "--", "sh", "-c", script)
 	if r.code != 7 {
 		t.Fatalf("exit %d, want 7 (the job's klist -s must succeed long after the first ticket's end)\n%s", r.code, r.stderr)
 	}
@@ -49,7 +49,7 @@ func TestCommandCacheSurvivesKdestroy(t *testing.T) {
 	flag := filepath.Join(t.TempDir(), "destroyed")
 	script := `while [ ! -e ` + flag + ` ]; do sleep 0.2; done; klist -s && exit 5`
 	done := make(chan result, 1)
-	go func() { done <- krenew(t, k, "", "-k", cc, "--", "sh", "-c", script) }()
+	go func() { done <- krenewEnv(t, k, []string{"KRB5CCNAME=" + cc}, "", "--", "sh", "-c", script) }()
 	time.Sleep(2 * time.Second)
 	if _, errOut, code := k.Run(t, "kdestroy", "-c", cc); code != 0 {
 		t.Fatal(errOut)
@@ -110,7 +110,7 @@ func TestCommandGetsForwardedSignals(t *testing.T) {
 	ready := filepath.Join(t.TempDir(), "ready")
 	script := `trap 'exit 3' TERM; touch ` + ready + `; while :; do sleep 0.1; done`
 	done := make(chan result, 1)
-	go func() { done <- krenew(t, k, "", "-k", cc, "-p", pidfile, "--", "sh", "-c", script) }()
+	go func() { done <- krenewEnv(t, k, []string{"KRB5CCNAME=" + cc}, "", "-p", pidfile, "--", "sh", "-c", script) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if _, err := os.Stat(ready); err == nil {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/krenew/krenew/ccache"
 	"github.com/krenew/krenew/daemon"
 	"github.com/krenew/krenew/prompt"
@@ -23,10 +25,10 @@ const daemonStartTimeout = 30 * time.Second
 // detached daemon until the renewable lifetime ends.
 func runDaemonMode(ctx context.Context, s *session, o *options) int {
 	if daemon.IsDaemon() {
-		return runDaemonChild(s, o)
+		return runDaemonChild(ctx, s, o)
 	}
 	if !o.waitLock {
-		if code, done := reportHolder(s); done {
+		if code, done := reportHolder(s, o); done {
 			return code
 		}
 	}
@@ -44,13 +46,13 @@ func runDaemonMode(ctx context.Context, s *session, o *options) int {
 		}
 		defer log.Close()
 		log.SetVerbose(o.verbose)
-		return serve(s, o, principal, log, nil)
+		return serve(ctx, s, o, principal, log, nil)
 	}
 	pid, _, err := daemon.Detach(daemonArgs(s, o, principal), daemonStartTimeout)
 	if err != nil {
 		// Two krenews started at once on one cache: the one that lost the
 		// race for the lock has nothing to do.
-		if code, done := reportHolder(s); done && !o.waitLock {
+		if code, done := reportHolder(s, o); done && !o.waitLock {
 			return code
 		}
 		return report(&failure{msg: fmt.Sprintf("the renewal daemon for %s did not start: %v", principal, err)})
@@ -83,7 +85,9 @@ func checkSyslog(o *options) error {
 
 // reportHolder says who already renews the cache, if anyone: a second
 // krenew on the same cache must not start a second daemon (nor prompt).
-func reportHolder(s *session) (int, bool) {
+// That is the normal case for krenew in cron and login scripts, so it is
+// said only where someone reads it: at a terminal, or with -v.
+func reportHolder(s *session, o *options) (int, bool) {
 	pid, line, err := daemon.QueryHolder(s.lockKey())
 	switch {
 	case errors.Is(err, daemon.ErrNotHeld):
@@ -99,7 +103,9 @@ func reportHolder(s *session) (int, bool) {
 	if who == "" {
 		who = "the ticket"
 	}
-	noticef("%s in %s is already renewed by pid %d until %s", who, s.cacheName, pid, when(st.till))
+	if o.verbose || isTerminal(os.Stderr) {
+		noticef("%s in %s is already renewed by pid %d until %s", who, s.cacheName, pid, when(st.till))
+	}
 	return exitOK, true
 }
 
@@ -142,13 +148,13 @@ func absPath(p string) string {
 
 // runDaemonChild is the detached process: a fresh exec that never saw the
 // password. What it writes to stderr before Ready reaches the user.
-func runDaemonChild(s *session, o *options) int {
+func runDaemonChild(ctx context.Context, s *session, o *options) int {
 	log, principal, ok := startChild(s, o)
 	if !ok {
 		return exitFailure
 	}
 	defer log.Close()
-	return serve(s, o, principal, log, daemon.Ready)
+	return serve(ctx, s, o, principal, log, daemon.Ready)
 }
 
 // startChild is what every detached child does first: its logger, then
@@ -178,8 +184,9 @@ func startChild(s *session, o *options) (*daemon.Logger, ccache.Principal, bool)
 
 // serve holds the cache's lock and runs the renewal engine until it is
 // done. ready (nil in the foreground) reports a successful start to the
-// waiting parent.
-func serve(s *session, o *options, principal ccache.Principal, log *daemon.Logger, ready func(string) error) int {
+// waiting parent. ctx ends with SIGTERM, SIGINT or SIGHUP; only a
+// --wait-lock waiter needs it, as the engine reads its own signals.
+func serve(ctx context.Context, s *session, o *options, principal ccache.Principal, log *daemon.Logger, ready func(string) error) int {
 	fail := func(f *failure) int {
 		if ready != nil {
 			daemon.Fail(f.msg)
@@ -200,14 +207,18 @@ func serve(s *session, o *options, principal ccache.Principal, log *daemon.Logge
 			ready = nil
 		}
 		log.Infof("waiting for pid %d, which renews %s, to exit", held.PID, s.cacheName)
-		lock, err = daemon.WaitLock(context.Background(), s.lockKey())
+		lock, err = daemon.WaitLock(ctx, s.lockKey())
+		if ctx.Err() != nil {
+			log.Infof("stopped while waiting for pid %d", held.PID)
+			return exitOK
+		}
 		if err != nil {
 			log.Errorf("cannot lock %s: %v", s.cacheName, err)
 			return exitFailure
 		}
 		log.Infof("took over renewing %s", s.cacheName)
 	case errors.As(err, &held) && ready == nil:
-		code, _ := reportHolder(s)
+		code, _ := reportHolder(s, o)
 		return code
 	case err != nil:
 		return fail(&failure{msg: fmt.Sprintf("cannot lock %s: %v", s.cacheName, err)})
@@ -301,4 +312,9 @@ func errorMode(o *options) renew.ErrorMode {
 		return renew.IgnoreErrors
 	}
 	return renew.RetryWhileValid
+}
+
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }

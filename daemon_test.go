@@ -212,7 +212,11 @@ func TestSecondKrenewFindsTheFirst(t *testing.T) {
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, _ := cacheIn(t, "cc")
 	pid := startDaemon(t, k, testkdc.AlicePassword+"\n", "--password-stdin", "-u", "alice", "-l", "1h", "-r", "2h", "-k", cc)
-	r := krenew(t, k, "", "-k", cc)
+	// From cron or a login script (stderr not a terminal) it is silent.
+	if r := krenew(t, k, "", "-k", cc); r.code != 0 || r.stderr != "" || r.stdout != "" {
+		t.Errorf("second krenew without a terminal: exit %d, output %q %q; want 0 and silence", r.code, r.stdout, r.stderr)
+	}
+	r := krenew(t, k, "", "-v", "-k", cc)
 	want := alice + " in " + cc + " is already renewed by pid " + strconv.Itoa(pid) + " until "
 	if r.code != 0 || !strings.Contains(r.stderr, "krenew: "+want) {
 		t.Fatalf("exit %d, want %q in:\n%s", r.code, want, r.stderr)

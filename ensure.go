@@ -21,9 +21,15 @@ func ensureTicket(ctx context.Context, s *session, o *options) (ccache.Principal
 		return ccache.Principal{}, ccache.Credential{}, err
 	}
 	if !o.init {
-		if tgt, ok := usableTGT(cached, principal, time.Now()); ok {
+		now := time.Now()
+		if tgt, ok := usableTGT(cached, principal, now); ok {
 			verbosef(o, "%s already holds a renewable ticket of %s", s.cacheName, principal)
 			return principal, tgt, nil
+		}
+		// A new ticket from the same realm would be just as unrenewable:
+		// say so instead of asking for the password to no end.
+		if tgt, ok := validTGT(cached, principal, now); ok && !o.keytabMode() && renew.RenewableOnlyToEnd(tgt) && renew.NeverRenewed(tgt) {
+			return principal, tgt, noRenewalPastEndFailure(principal.String(), s.cacheName.String(), tgt, false)
 		}
 	}
 	cred, err := acquire(ctx, s, o, principal)
@@ -36,6 +42,18 @@ func usableTGT(cached *ccache.Cache, principal ccache.Principal, now time.Time) 
 	}
 	tgt, ok := cached.FindTGT()
 	if !ok || renew.Renewable(*tgt, now) != nil {
+		return ccache.Credential{}, false
+	}
+	return *tgt, true
+}
+
+// validTGT is the principal's TGT when it has not expired yet.
+func validTGT(cached *ccache.Cache, principal ccache.Principal, now time.Time) (ccache.Credential, bool) {
+	if cached == nil || !cached.DefaultPrincipal.Equal(principal) {
+		return ccache.Credential{}, false
+	}
+	tgt, ok := cached.FindTGT()
+	if !ok || !tgt.EndTime.After(now) {
 		return ccache.Credential{}, false
 	}
 	return *tgt, true

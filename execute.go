@@ -12,6 +12,7 @@ import (
 func execute(o *options) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	quiet = o.quiet
 	s, err := newSession(o)
 	if err != nil {
 		return report(err)

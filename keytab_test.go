@@ -134,7 +134,7 @@ func TestKeytabTwoProcessesOneCache(t *testing.T) {
 	cc, _ := cacheIn(t, "cc")
 	first := startKrenew(t, k, "-f", keytab, "-u", svc, "--foreground", "-k", cc)
 	waitFor(t, "first ticket", 10*time.Second, func() bool { _, _, code := k.Run(t, "klist", "-s", "-c", cc); return code == 0 })
-	r := krenew(t, k, "", "-f", keytab, "-u", svc, "--foreground", "-k", cc)
+	r := krenew(t, k, "", "-v", "-f", keytab, "-u", svc, "--foreground", "-k", cc)
 	if r.code != 0 || !strings.Contains(r.stderr, "is already renewed by pid "+itoa(first.cmd.Process.Pid)) {
 		t.Fatalf("second krenew: exit %d\n%s", r.code, r.stderr)
 	}

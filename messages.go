@@ -31,7 +31,13 @@ func hintf(format string, a ...any) {
 	fmt.Fprintf(os.Stderr, "krenew: hint: %s\n", fmt.Sprintf(format, a...))
 }
 
+// quiet (-q) silences notices; errors, hints and -v lines still show.
+var quiet bool
+
 func noticef(format string, a ...any) {
+	if quiet {
+		return
+	}
 	fmt.Fprintf(os.Stderr, "krenew: %s\n", fmt.Sprintf(format, a...))
 }
 
@@ -99,6 +105,7 @@ Options:
     -i, --ignore-errors        keep retrying through errors
     -L, --syslog               also log to syslog
     -v, --verbose              say more
+    -q, --quiet                say nothing but errors
     -h, --help                 show this help
         --version              print the version
 
@@ -160,6 +167,10 @@ func kdcFailure(err error, principal, cache string) *failure {
 		return &failure{msg: fmt.Sprintf("the clock of this machine differs too much from the KDC's for %s", principal),
 			hint: "synchronise the clock (for example enable chrony or systemd-timesyncd)"}
 	case renew.KindKDCUnreachable:
+		if len(e.KDCs) == 0 { // the DNS lookup of the KDCs failed
+			return &failure{msg: fmt.Sprintf("cannot find the KDCs of realm %s: %v", realm, e.Err),
+				hint: fmt.Sprintf("check the DNS resolver, or add kdc lines for %s to krb5.conf", realm)}
+		}
 		return &failure{msg: fmt.Sprintf("cannot reach any KDC for realm %s (tried %s)", realm, strings.Join(e.KDCs, ", ")),
 			hint: fmt.Sprintf("check the network and the kdc lines for %s in krb5.conf", realm)}
 	case renew.KindRealmNotConfigured:
@@ -198,6 +209,31 @@ func nonRenewableIssued(principal string, written bool, cache string) *failure {
 		f.hint = fmt.Sprintf("%s was left as it was; ask your Kerberos administrator to allow renewable tickets (maxrenewlife) for %s", cache, principal)
 	}
 	return f
+}
+
+// noRenewalPastEnd says what is true of a ticket renewable only up to its
+// own end: it is renewable, and yet nothing can keep it alive longer.
+func noRenewalPastEnd(principal, cache string, tgt ccache.Credential) string {
+	return fmt.Sprintf("the ticket of %s in %s is renewable, but the realm allows no renewal past its end (valid until %s, renewable until %s)",
+		principal, cache, when(tgt.EndTime), when(tgt.RenewTill))
+}
+
+func noRenewalPastEndFailure(principal, cache string, tgt ccache.Credential, written bool) *failure {
+	f := &failure{msg: noRenewalPastEnd(principal, cache, tgt)}
+	what := cache + " was left as it was"
+	if written {
+		what = "the ticket was written to " + cache
+	}
+	f.hint = fmt.Sprintf("%s; a daemon cannot keep it alive: ask your Kerberos administrator for a max_renewable_life longer than max_life for %s", what, principal)
+	return f
+}
+
+// notLongEnoughFailure is kstart's "ticket cannot be renewed for long
+// enough" for -H: not even a renewal would leave the lifetime asked for.
+func notLongEnoughFailure(principal, cache string, tgt ccache.Credential, minLifetime time.Duration) *failure {
+	return &failure{msg: fmt.Sprintf("the ticket of %s in %s cannot be renewed for long enough: it is renewable until %s, and -H asks for %d minutes",
+		principal, cache, when(tgt.RenewTill), int(minLifetime/time.Minute)),
+		hint: "get a new ticket with 'krenew --init' or kinit"}
 }
 
 // principalFailure: a bad -u is a usage error (2); a bad name krenew

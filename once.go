@@ -3,29 +3,36 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/krenew/krenew/ccache"
 	"github.com/krenew/krenew/renew"
 )
 
-// runOnce is kinit -R (and with --init, kinit -l -r first).
+// runOnce is kinit -R (and with --init, kinit -l -r first); with -H it is
+// kstart's one-shot check, and with a keytab k5start's: a new ticket
+// from the keytab where renewal cannot give the ticket asked for.
 func runOnce(ctx context.Context, s *session, o *options) error {
 	cached, err := s.loadCache()
-	if err != nil {
+	if err != nil && !o.keytabMode() {
 		return err
 	}
 	principal, err := s.runPrincipal(o, cached)
 	if err != nil {
 		return err
 	}
-	if o.init {
+	switch {
+	case o.init:
 		if _, err := acquire(ctx, s, o, principal); err != nil {
 			return err
 		}
 		if cached, err = s.loadCache(); err != nil {
 			return err
 		}
+	case o.keytabMode() && keytabNeedsNewTicket(cached, principal, o.minLifetime, time.Now()):
+		_, err := acquire(ctx, s, o, principal)
+		return err
 	}
 	tgt, err := s.currentTGT(cached, principal)
 	if err != nil {
@@ -33,13 +40,16 @@ func runOnce(ctx context.Context, s *session, o *options) error {
 	}
 	if o.minLifetime > 0 {
 		// kstart's krenew -H without -K: renew only when less than that
-		// much lifetime is left.
+		// much lifetime is left, and fail when a renewal could not give it.
 		if left := time.Until(tgt.EndTime); left >= o.minLifetime {
 			verbosef(o, "the ticket of %s has %s left, more than -H; not renewing", principal, formatKrbDuration(left.Round(time.Second)))
 			return nil
 		}
+		if time.Until(tgt.RenewTill) < o.minLifetime {
+			return notLongEnoughFailure(principal.String(), s.cacheName.String(), tgt, o.minLifetime)
+		}
 	}
-	renewed, err := s.client.Renew(ctx, tgt)
+	renewed, err := s.client.RenewAsKinit(ctx, tgt)
 	if err != nil {
 		return kdcFailure(err, principal.String(), s.cacheName.String())
 	}
@@ -48,10 +58,36 @@ func runOnce(ctx context.Context, s *session, o *options) error {
 	}
 	verbosef(o, "renewed the ticket of %s in %s: valid until %s, renewable until %s",
 		principal, s.cacheName, when(renewed.EndTime), when(renewed.RenewTill))
+	if !renewed.RenewTill.After(renewed.EndTime) {
+		noticef("%s", renewedToTheEnd(principal.String(), s.cacheName.String(), tgt, renewed))
+	}
 	if o.aklog {
 		return runAklog(s.cacheName.String())
 	}
 	return nil
+}
+
+// renewedToTheEnd tells a --once user that this renewal was the last one
+// possible, and why: the realm's limits, or a renewable lifetime used up.
+func renewedToTheEnd(principal, cache string, before, renewed ccache.Credential) string {
+	if renew.RenewableOnlyToEnd(before) && renew.NeverRenewed(before) {
+		return fmt.Sprintf("renewed the ticket of %s in %s, but the realm allows no renewal past its end (valid until %s, renewable until %s)",
+			principal, cache, when(renewed.EndTime), when(renewed.RenewTill))
+	}
+	return fmt.Sprintf("renewed the ticket of %s in %s up to the end of its renewable lifetime: it cannot be renewed again and expires at %s",
+		principal, cache, when(renewed.EndTime))
+}
+
+// keytabNeedsNewTicket: with a keytab, a ticket is renewed while renewal
+// can still give what is asked for, and replaced from the keytab when it
+// cannot (missing, another principal's, expired, not renewable, or with
+// -H not renewable for that long).
+func keytabNeedsNewTicket(cached *ccache.Cache, principal ccache.Principal, minLifetime time.Duration, now time.Time) bool {
+	tgt, ok := usableTGT(cached, principal, now)
+	if !ok {
+		return true
+	}
+	return minLifetime > 0 && tgt.EndTime.Sub(now) < minLifetime && tgt.RenewTill.Sub(now) < minLifetime
 }
 
 // currentTGT finds the TGT of principal in the cache, or says why there is
@@ -109,7 +145,9 @@ func renewableState(tgt ccache.Credential, now time.Time) string {
 		switch {
 		case renew.KindOf(err) == renew.KindTicketExpired:
 			return "expired"
-		case tgt.Flags&ccache.FlagRenewable != 0 && !tgt.RenewTill.After(tgt.EndTime) && tgt.RenewTill.After(tgt.StartTime):
+		case renew.RenewableOnlyToEnd(tgt) && renew.NeverRenewed(tgt):
+			return "renewable, but the realm allows no renewal past its end"
+		case renew.RenewableOnlyToEnd(tgt):
 			return "renewable lifetime used up"
 		default:
 			return "not renewable"

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/krenew/krenew/daemon"
 )
 
 // mode is what one invocation does; exactly one applies.
@@ -45,7 +47,17 @@ type options struct {
 	ignoreErrors    bool
 	syslog          bool
 	verbose         bool
+	quiet           bool
 	commandDir      string // "" = krenew's own working directory
+	// shareCache: an explicit -k with a command renews that cache and
+	// hands it to the command (kstart's meaning), instead of a copy.
+	shareCache bool
+	// privateCache is the cache a keytab command's -b child takes over
+	// from its parent (internal --private-cache).
+	privateCache string
+	// happyCheck: kstart's -H without -K or a command, a one-shot check
+	// that renews (or, with a keytab, re-acquires) only when needed.
+	happyCheck bool
 }
 
 // usageError is a command-line mistake: exit 2, before anything is
@@ -77,7 +89,9 @@ func optionsFrom(c *cli.Context) (*options, error) {
 		ignoreErrors:    c.Bool(flagIgnoreErrors),
 		syslog:          c.Bool(flagSyslog),
 		verbose:         c.Bool(flagVerbose),
+		quiet:           c.Bool(flagQuiet),
 		commandDir:      c.String(flagCommandDir),
+		privateCache:    c.String(flagPrivateCache),
 	}
 	var err error
 	if o.lifetime, err = durationFlag(c, flagLifetime, "l"); err != nil {
@@ -101,8 +115,20 @@ func optionsFrom(c *cli.Context) (*options, error) {
 		o.mode = modeOnce
 	case len(o.command) > 0:
 		o.mode = modeCommand
+		// The -b child always gets -k; only the parent knows whether the
+		// user gave it, and says so with --share-cache.
+		o.shareCache = c.Bool(flagShareCache) || c.IsSet(flagCache) && !daemon.IsDaemon()
+	case c.IsSet(flagMinLifetime) && !c.IsSet(flagInterval) && !o.background && !o.foreground && !o.waitLock:
+		// kstart's krenew -H N and k5start -H N: check once, renew or
+		// re-acquire only if the ticket would not last N minutes.
+		o.mode, o.happyCheck = modeOnce, true
 	default:
 		o.mode = modeDaemon
+		// kstart's -K without -b stays in the foreground, where systemd
+		// (Type=simple), runit and scripts expect it.
+		if c.IsSet(flagInterval) && !o.background {
+			o.foreground = true
+		}
 	}
 	if err := o.validate(c); err != nil {
 		return nil, err
@@ -163,14 +189,16 @@ func (o *options) validate(c *cli.Context) error {
 			{flagInterval, "K"}, {flagWaitLock, ""}, {flagExitOnError, "x"}, {flagIgnoreErrors, "i"},
 			{flagAklog, "t"}, {flagSyslog, "L"}, {flagMinLifetime, "H"},
 		} {
-			// After the one renewal, -t and kstart's -H still mean something.
-			onceToo := f.name == flagAklog || f.name == flagMinLifetime
+			// After the one renewal, -t and kstart's -H still mean something;
+			// kstart's one-shot -H also takes its logging and error flags.
+			onceToo := f.name == flagAklog || f.name == flagMinLifetime ||
+				o.happyCheck && (f.name == flagSyslog || f.name == flagExitOnError || f.name == flagIgnoreErrors)
 			if set(f.name) && !(onceToo && o.mode == modeOnce) {
 				return usagef("%s cannot be used with %s", flagLabel(f.name, f.short), what)
 			}
 		}
 	}
-	if o.mode == modeOnce && !o.init {
+	if o.mode == modeOnce && !o.init && !o.keytabMode() {
 		// Without --init no ticket is requested, so these would be
 		// silently ignored; say so instead.
 		for _, f := range []struct{ name, short string }{

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/krenew/krenew/ccache"
 	"github.com/krenew/krenew/daemon"
 	"github.com/krenew/krenew/renew"
 )
@@ -24,6 +25,9 @@ func runStatus(s *session, o *options) int {
 	}
 	tgt, err := s.currentTGT(cached, principal)
 	if err != nil {
+		if cached != nil && cached.DefaultPrincipal.Equal(principal) {
+			return serviceTicketStatus(s, cached, principal, time.Now())
+		}
 		return report(err)
 	}
 	now := time.Now()
@@ -72,6 +76,38 @@ func runStatus(s *session, o *options) int {
 	}
 	w.Flush()
 	if !tgt.EndTime.After(now) {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// serviceTicketStatus is --status for a cache without a TGT: klist -s
+// counts it as valid while any ticket in it is, and so does krenew, though
+// nothing in it can be renewed.
+func serviceTicketStatus(s *session, cached *ccache.Cache, principal ccache.Principal, now time.Time) int {
+	var valid int
+	var last time.Time
+	for _, cr := range cached.Credentials {
+		if cr.IsConfig() || !cr.EndTime.After(now) {
+			continue
+		}
+		valid++
+		if cr.EndTime.After(last) {
+			last = cr.EndTime
+		}
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "principal:\t%s\n", principal)
+	fmt.Fprintf(w, "cache:\t%s\n", s.cacheName)
+	if valid == 0 {
+		fmt.Fprintf(w, "expires:\tno valid ticket\n")
+	} else {
+		fmt.Fprintf(w, "expires:\t%s (%s; %d service ticket(s), the last one)\n", when(last), fromNow(last, now), valid)
+	}
+	fmt.Fprintf(w, "renew until:\tnone: no ticket-granting ticket to renew\n")
+	fmt.Fprintf(w, "next renewal:\tnone\n")
+	w.Flush()
+	if valid == 0 {
 		return exitFailure
 	}
 	return exitOK

@@ -111,5 +111,6 @@ complete -c krenew -n __krenew_options -s x -l exit-on-error -d 'exit on the fir
 complete -c krenew -n __krenew_options -s i -l ignore-errors -d 'keep retrying through errors'
 complete -c krenew -n __krenew_options -s L -l syslog -d 'also log to syslog'
 complete -c krenew -n __krenew_options -s v -l verbose -d 'say more'
+complete -c krenew -n __krenew_options -s q -l quiet -d 'say nothing but errors'
 complete -c krenew -n __krenew_options -s h -l help -d 'show this help'
 complete -c krenew -n __krenew_options -l version -d 'print the version'

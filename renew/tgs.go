@@ -39,17 +39,56 @@ func Renewable(tgt ccache.Credential, now time.Time) error {
 	return nil
 }
 
+// RenewableOnlyToEnd reports a ticket the KDC marked renewable whose
+// renew-till is at or before its end, though after its start: realms whose
+// max_renewable_life is not longer than max_life issue these (MIT's own
+// t_renew realm is 20h/20h). It is renewable in name, but no renewal can
+// extend it, which is not the same as a ticket without the RENEWABLE flag
+// or one whose principal may not renew at all (renew-till at its start).
+func RenewableOnlyToEnd(tgt ccache.Credential) bool {
+	start := tgt.StartTime
+	if start.IsZero() {
+		start = tgt.AuthTime
+	}
+	return tgt.Flags&ccache.FlagRenewable != 0 && tgt.RenewTill.After(start) && !tgt.RenewTill.After(tgt.EndTime)
+}
+
+// NeverRenewed reports whether tgt is the ticket the AS exchange issued,
+// not a renewal of it: a renewal starts after the authentication.
+func NeverRenewed(tgt ccache.Credential) bool {
+	return tgt.StartTime.IsZero() || !tgt.StartTime.After(tgt.AuthTime)
+}
+
 // Renew runs the TGS exchange with the RENEW option for tgt, as kinit -R
 // does, and returns the new TGT. The reply is checked to name the same
 // client and krbtgt/REALM and to have times that extend, never exceed,
 // what the old ticket allowed.
 func (c *Client) Renew(ctx context.Context, tgt ccache.Credential) (ccache.Credential, error) {
 	now := time.Now().UTC().Truncate(time.Second)
-	name := tgt.Client.String()
-	realm := tgt.Server.Realm
 	if err := Renewable(tgt, now); err != nil {
 		return ccache.Credential{}, err
 	}
+	return c.renew(ctx, tgt, now)
+}
+
+// RenewAsKinit is kinit -R: the KDC, not krenew, decides whether a ticket
+// that gains nothing (renew-till at its end) or that expired less than the
+// clock skew ago can be renewed, since MIT's KDC accepts both. Only what no
+// KDC would renew is refused here: a ticket without the RENEWABLE flag, or
+// one expired for longer than the skew.
+func (c *Client) RenewAsKinit(ctx context.Context, tgt ccache.Credential) (ccache.Credential, error) {
+	now := time.Now().UTC().Truncate(time.Second)
+	if tgt.Flags&ccache.FlagRenewable == 0 || !tgt.EndTime.Add(c.clockSkew()).After(now) {
+		if err := Renewable(tgt, now); err != nil {
+			return ccache.Credential{}, err
+		}
+	}
+	return c.renew(ctx, tgt, now)
+}
+
+func (c *Client) renew(ctx context.Context, tgt ccache.Credential, now time.Time) (ccache.Credential, error) {
+	name := tgt.Client.String()
+	realm := tgt.Server.Realm
 	if !tgt.Server.IsTGTFor(realm) {
 		return ccache.Credential{}, &Error{Kind: KindOther, Principal: name, Realm: realm,
 			Err: fmt.Errorf("%s is not a ticket-granting ticket", tgt.Server)}
