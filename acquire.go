@@ -89,6 +89,9 @@ func storeNewTicket(s *session, o *options, principal ccache.Principal, cred cca
 	if err != nil && !errors.Is(err, errKeepExisting) {
 		return ccache.Credential{}, s.cacheFailure("write", err)
 	}
+	if written {
+		s.switchPrimary(o)
+	}
 	switch {
 	case usable, o.keytabMode():
 	case onlyToEnd:

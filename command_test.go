@@ -110,7 +110,9 @@ func TestCommandGetsForwardedSignals(t *testing.T) {
 	ready := filepath.Join(t.TempDir(), "ready")
 	script := `trap 'exit 3' TERM; touch ` + ready + `; while :; do sleep 0.1; done`
 	done := make(chan result, 1)
-	go func() { done <- krenewEnv(t, k, []string{"KRB5CCNAME=" + cc}, "", "-p", pidfile, "--", "sh", "-c", script) }()
+	go func() {
+		done <- krenewEnv(t, k, []string{"KRB5CCNAME=" + cc}, "", "-p", pidfile, "--", "sh", "-c", script)
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if _, err := os.Stat(ready); err == nil {

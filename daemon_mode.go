@@ -27,6 +27,11 @@ func runDaemonMode(ctx context.Context, s *session, o *options) int {
 	if daemon.IsDaemon() {
 		return runDaemonChild(ctx, s, o)
 	}
+	// The lock to look at is that of the principal's own cache, which in
+	// a collection may not be the primary.
+	if _, _, err := s.settle(o); err != nil {
+		return report(err)
+	}
 	if !o.waitLock {
 		if code, done := reportHolder(s, o); done {
 			return code

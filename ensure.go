@@ -12,11 +12,7 @@ import (
 // principal, prompting once when it does not (missing, expired, not
 // renewable, another principal than -u) or when --init asks for a new one.
 func ensureTicket(ctx context.Context, s *session, o *options) (ccache.Principal, ccache.Credential, error) {
-	cached, err := s.loadCache()
-	if err != nil && !o.keytabMode() {
-		return ccache.Principal{}, ccache.Credential{}, err
-	}
-	principal, err := s.runPrincipal(o, cached)
+	cached, principal, err := s.settle(o)
 	if err != nil {
 		return ccache.Principal{}, ccache.Credential{}, err
 	}

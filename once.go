@@ -14,11 +14,7 @@ import (
 // kstart's one-shot check, and with a keytab k5start's: a new ticket
 // from the keytab where renewal cannot give the ticket asked for.
 func runOnce(ctx context.Context, s *session, o *options) error {
-	cached, err := s.loadCache()
-	if err != nil && !o.keytabMode() {
-		return err
-	}
-	principal, err := s.runPrincipal(o, cached)
+	cached, principal, err := s.settle(o)
 	if err != nil {
 		return err
 	}
@@ -56,6 +52,7 @@ func runOnce(ctx context.Context, s *session, o *options) error {
 	if err := s.storeRenewed(tgt, renewed); err != nil {
 		return err
 	}
+	s.switchPrimary(o) // kinit -R carol makes carol's cache the primary
 	verbosef(o, "renewed the ticket of %s in %s: valid until %s, renewable until %s",
 		principal, s.cacheName, when(renewed.EndTime), when(renewed.RenewTill))
 	if !renewed.RenewTill.After(renewed.EndTime) {

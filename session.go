@@ -17,6 +17,10 @@ type session struct {
 	cacheName ccache.Name
 	store     ccache.Store
 	client    *renew.Client
+	// makePrimary, once a new or renewed ticket is in place, makes the
+	// cache picked out of a collection its primary, as kinit does; nil
+	// when there is nothing to switch.
+	makePrimary func() error
 }
 
 func newSession(o *options) (*session, error) {
@@ -119,4 +123,48 @@ func (s *session) lockKey() string {
 		}
 	}
 	return s.cacheName.LockKey()
+}
+
+// settle loads the cache and decides whose ticket this run is about; in a
+// collection (DIR:, KEYRING:, KCM:) whose primary holds someone else, the
+// session moves to that principal's own cache there, or a new one, as
+// kinit does, so another principal's ticket is never overwritten. That
+// holds for a collection named with -k too, where kinit -c would write
+// over the primary.
+func (s *session) settle(o *options) (*ccache.Cache, ccache.Principal, error) {
+	cached, err := s.loadCache()
+	if err != nil && !o.keytabMode() {
+		return nil, ccache.Principal{}, err
+	}
+	principal, err := s.runPrincipal(o, cached)
+	if err != nil {
+		return nil, ccache.Principal{}, err
+	}
+	if !s.cacheName.IsCollection() || cached != nil && cached.DefaultPrincipal.Equal(principal) {
+		return cached, principal, nil
+	}
+	sel, err := ccache.ForPrincipal(s.cacheName, ccache.OpenOptions{KCMSocket: s.conf.KCMSocket}, principal)
+	if err != nil {
+		return nil, ccache.Principal{}, s.cacheFailure("read", err)
+	}
+	s.cacheName, s.store, s.makePrimary = sel.Name, sel.Store, sel.MakePrimary
+	if cached, err = s.loadCache(); err != nil && !o.keytabMode() {
+		return nil, ccache.Principal{}, err
+	}
+	return cached, principal, nil
+}
+
+// switchPrimary makes the principal's cache the collection's primary
+// after kinit's part of the work (a new ticket, or --once's renewal).
+func (s *session) switchPrimary(o *options) {
+	if s.makePrimary == nil {
+		return
+	}
+	if err := s.makePrimary(); err != nil {
+		// The ticket is in its cache; only the default did not move.
+		noticef("the ticket is in %s, but it could not be made the collection's primary: %v", s.cacheName, err)
+		return
+	}
+	s.makePrimary = nil
+	verbosef(o, "%s is now the collection's primary cache", s.cacheName)
 }

@@ -15,11 +15,7 @@ import (
 // runStatus prints what the cache holds; exit 0 only if it holds a TGT
 // that is valid now.
 func runStatus(s *session, o *options) int {
-	cached, err := s.loadCache()
-	if err != nil {
-		return report(err)
-	}
-	principal, err := s.principal(o, cached)
+	cached, principal, err := s.settle(o)
 	if err != nil {
 		return report(err)
 	}

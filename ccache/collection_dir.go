@@ -1,0 +1,104 @@
+package ccache
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// dirUniqueRandom is how many random characters MIT's new_unique puts
+// after "tkt": the six of mkstemp's "tktXXXXXX".
+const dirUniqueRandom = 6
+
+// dirUniqueAttempts bounds the search for a free name; with 62^6 names a
+// second attempt is already a rarity.
+const dirUniqueAttempts = 100
+
+// listDir is MIT's dcc_ptcursor: the primary cache (n.Path) if it exists,
+// then every other "tkt*" entry of the directory (sorted here; MIT takes
+// readdir's order). A missing directory is an empty collection.
+func listDir(n Name) ([]Member, error) {
+	dir, primary := n.Residual, filepath.Base(n.Path)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot list credential cache directory %s: %w", dir, err)
+	}
+	var members []Member
+	if m, ok := dirMember(filepath.Join(dir, primary)); ok {
+		m.Primary = true
+		members = append(members, m)
+	}
+	for _, e := range entries {
+		if e.Name() == primary || !strings.HasPrefix(e.Name(), "tkt") || !e.Type().IsRegular() {
+			continue
+		}
+		if m, ok := dirMember(filepath.Join(dir, e.Name())); ok {
+			members = append(members, m)
+		}
+	}
+	return members, nil
+}
+
+// dirMember reads one cache file of the collection; ok is false if it is
+// gone. A file that does not parse (such as the empty one MIT's
+// new_unique leaves until kinit fills it) is an uninitialized member.
+func dirMember(path string) (Member, bool) {
+	m := Member{Name: Name{Type: "DIR", Residual: ":" + path, Path: path}}
+	c, err := (FileStore{Path: path}).Load()
+	if errors.Is(err, ErrNotFound) {
+		return m, false
+	}
+	if err == nil {
+		m.Principal, m.Initialized = c.DefaultPrincipal, true
+	}
+	return m, true
+}
+
+// newDirUnique picks a free "tkt" name in the collection. Unlike MIT,
+// which reserves it with mkstemp, nothing is created: the store's first
+// Update creates the file, and only if nobody has meanwhile.
+func newDirUnique(n Name) (Name, error) {
+	dir := n.Residual
+	for range dirUniqueAttempts {
+		suffix, err := randomChars(dirUniqueRandom)
+		if err != nil {
+			return Name{}, err
+		}
+		path := filepath.Join(dir, "tkt"+suffix)
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+			return Name{Type: "DIR", Residual: ":" + path, Path: path}, nil
+		} else if err != nil && !errors.Is(err, fs.ErrExist) {
+			return Name{}, fmt.Errorf("cannot look for a free cache name in %s: %w", dir, err)
+		}
+	}
+	return Name{}, fmt.Errorf("cannot find a free cache name in %s", dir)
+}
+
+// switchDir is MIT's dcc_switch_to: the primary file is replaced whole,
+// through a temporary file and a rename, so readers see the old or the
+// new primary and never an empty file.
+func switchDir(n Name) error {
+	dir, file := filepath.Split(n.Path)
+	dir = filepath.Clean(dir)
+	tmp, err := os.CreateTemp(dir, ".primary.krenew-")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.WriteString(file + "\n")
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, "primary"))
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
