@@ -161,11 +161,16 @@ type loop struct {
 	jitter    time.Duration
 	jitterFor time.Time
 	nextTick  time.Time // -a: the next -K wake-up, which renews
-	failures  int
-	lastErr   string
-	missing   bool // the cache is gone and -i waits for it
-	force     bool // SIGALRM or an -a tick: renew now whatever the plan
-	needNew   bool // keytab mode: the cache has no usable ticket; acquire one
+	tick      bool      // -a: a wake-up is due; it renews as soon as the floor allows
+	// When the KDC last renewed the ticket (or the keytab replaced it): the
+	// floor between two renewals counts from here, not from the ticket's
+	// start, which is in whole seconds and in the KDC's clock.
+	last     time.Time
+	failures int
+	lastErr  string
+	missing  bool // the cache is gone and -i waits for it
+	force    bool // SIGALRM: renew now whatever the plan or the floor
+	needNew  bool // keytab mode: the cache has no usable ticket; acquire one
 }
 
 // Run renews the principal's TGT in the store until the renewable
@@ -230,7 +235,7 @@ func (l *loop) turn(ctx context.Context) (Outcome, bool, error) {
 		if l.nextTick.IsZero() {
 			l.nextTick = now.Add(l.cfg.Policy.Interval)
 		} else if !now.Before(l.nextTick) {
-			l.force = true
+			l.tick = true
 			l.nextTick = now.Add(l.cfg.Policy.Interval)
 		}
 	}
@@ -242,10 +247,19 @@ func (l *loop) turn(ctx context.Context) (Outcome, bool, error) {
 	default:
 		l.plan = l.withJitter(at)
 	}
+	if l.tick {
+		l.plan = now
+	}
+	if !l.needNew {
+		// Last, so that nothing planned above (-H, jitter, -a, a retry,
+		// times from a KDC whose clock is off) can undo it. A missing
+		// ticket is another matter: nothing was renewed.
+		l.plan = maxTime(l.plan, l.floor(now))
+	}
 	if now.Before(l.plan) && !l.force {
 		return Stopped, false, nil
 	}
-	l.force = false
+	l.force, l.tick = false, false
 	if acquire {
 		return l.acquire(ctx, now)
 	}
@@ -266,6 +280,16 @@ func (l *loop) withJitter(at time.Time) time.Time {
 		p = l.cur.StartTime
 	}
 	return p
+}
+
+// floor is Policy.notBefore for the ticket in hand and the last renewal.
+func (l *loop) floor(now time.Time) time.Time {
+	if l.last.After(now) {
+		// The clock was set back: a renewal that seems to lie in the future
+		// must not hold the next one off for as long as the clock moved.
+		l.last = now
+	}
+	return l.cfg.Policy.notBefore(l.cur, l.last)
 }
 
 // refresh reads the cache so that kdestroy, kinit as someone else, or a
@@ -356,6 +380,7 @@ func (l *loop) acquire(ctx context.Context, now time.Time) (Outcome, bool, error
 		return l.failed(fmt.Errorf("cannot write credential cache %s: %v", l.cfg.CacheName, werr), now, false)
 	}
 	l.cur = cred
+	l.last = now
 	l.needNew = false
 	l.failures, l.lastErr = 0, ""
 	l.cfg.Log.Infof("got a new ticket for %s: valid until %s, renewable until %s", l.name, stamp(cred.EndTime), stamp(cred.RenewTill))
@@ -382,6 +407,16 @@ func (l *loop) renew(ctx context.Context, now time.Time) (Outcome, bool, error) 
 			return Stopped, false, nil
 		}
 		return l.failed(err, now, !retryable(err))
+	}
+	l.last = now
+	if !renewed.EndTime.After(l.cur.EndTime) {
+		// Asked within the second the ticket was issued in, or a KDC whose
+		// max_life has shrunk: the ticket in hand lasts as long, so keep it
+		// and back off as after a failure, rather than ask again at once.
+		// Not an error for -x: nothing is wrong with the ticket.
+		l.noteFailure(fmt.Errorf("the KDC renewed %s only until %s, no later than the ticket in %s", l.name,
+			stamp(renewed.EndTime), l.cfg.CacheName), now)
+		return Stopped, false, nil
 	}
 	werr := l.cfg.Store.Update(func(c *ccache.Cache) (*ccache.Cache, error) {
 		if c == nil {
@@ -444,6 +479,12 @@ func (l *loop) noteFailure(err error, now time.Time) {
 		// One last try shortly before the end beats sleeping past it.
 		if last := l.cur.EndTime.Add(-time.Second); now.Add(delay).After(last) && last.After(now) {
 			delay = last.Sub(now)
+		}
+	}
+	if !l.needNew {
+		// The message should say when the retry really comes.
+		if f := l.floor(now); now.Add(delay).Before(f) {
+			delay = f.Sub(now)
 		}
 	}
 	l.retryAt = now.Add(delay)

@@ -14,13 +14,15 @@ var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 // virtualClock runs the engine in virtual time: every After advances the
 // clock at once, so a 14-day life cycle takes milliseconds. jumps simulate
-// a suspend: once the clock passes at, it leaps forward by by.
+// a suspend: once the clock passes at, it leaps forward by by; a negative
+// by is the clock set back, which real time does not follow (setBack).
 type virtualClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-	jumps  []jump
-	hooks  []hook
+	mu      sync.Mutex
+	now     time.Time
+	sleeps  []time.Duration
+	jumps   []jump
+	hooks   []hook
+	setBack time.Duration // real time is now + setBack
 }
 
 type jump struct {
@@ -47,6 +49,7 @@ func (c *virtualClock) After(d time.Duration) <-chan time.Time {
 	for i := 0; i < len(c.jumps); i++ {
 		if !c.now.Before(c.jumps[i].at) {
 			c.now = c.now.Add(c.jumps[i].by)
+			c.setBack += max(-c.jumps[i].by, 0)
 			c.jumps = append(c.jumps[:i], c.jumps[i+1:]...)
 			i--
 		}
