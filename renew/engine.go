@@ -259,11 +259,12 @@ func (l *loop) turn(ctx context.Context) (Outcome, bool, error) {
 	if now.Before(l.plan) && !l.force {
 		return Stopped, false, nil
 	}
+	forced := l.force
 	l.force, l.tick = false, false
 	if acquire {
 		return l.acquire(ctx, now)
 	}
-	return l.renew(ctx, now)
+	return l.renew(ctx, now, forced)
 }
 
 // withJitter moves the planned renewal earlier by a random amount, up to
@@ -393,7 +394,10 @@ func (l *loop) acquire(ctx context.Context, now time.Time) (Outcome, bool, error
 	return Stopped, false, nil
 }
 
-func (l *loop) renew(ctx context.Context, now time.Time) (Outcome, bool, error) {
+// renew asks the KDC to renew the ticket in hand. forced is SIGALRM: the
+// user asked for this renewal, so it is written as kinit -R would write it
+// even when the KDC gave no later end time.
+func (l *loop) renew(ctx context.Context, now time.Time, forced bool) (Outcome, bool, error) {
 	renewed, err := l.cfg.KDC.Renew(ctx, l.cur)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -409,7 +413,7 @@ func (l *loop) renew(ctx context.Context, now time.Time) (Outcome, bool, error) 
 		return l.failed(err, now, !retryable(err))
 	}
 	l.last = now
-	if !renewed.EndTime.After(l.cur.EndTime) {
+	if !forced && !renewed.EndTime.After(l.cur.EndTime) {
 		// Asked within the second the ticket was issued in, or a KDC whose
 		// max_life has shrunk: the ticket in hand lasts as long, so keep it
 		// and back off as after a failure, rather than ask again at once.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -326,4 +328,44 @@ func TestEngineRenewalThatGainsNothingBacksOff(t *testing.T) {
 	if log := strings.Join(h.log.lines, "\n"); !strings.Contains(log, "no later than the ticket in FILE:/tmp/test; retrying in 6s") {
 		t.Errorf("no warning about the renewal that gained nothing:\n%s", log)
 	}
+}
+
+// SIGALRM is the user asking for a renewal now, as kstart's krenew and
+// kinit -R do it: the reply is written even when it ends no later than the
+// ticket in hand (a renewal in the second the ticket was issued), which the
+// flood guard would otherwise drop.
+func TestEngineForcedRenewalIsWrittenEvenIfItGainsNothing(t *testing.T) {
+	h := newHarness(t, time.Hour, 10*time.Hour)
+	h.cfg.Clock = stoppedClock{now: t0}
+	kdc := &sameEndKDC{}
+	h.cfg.KDC = kdc
+	sigs := make(chan os.Signal)
+	h.cfg.Signals = sigs
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), h.cfg)
+		done <- err
+	}()
+	sigs <- syscall.SIGALRM
+	sigs <- syscall.SIGTERM // delivered only once the loop is back asleep
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if kdc.calls != 1 {
+		t.Fatalf("%d renewals after one SIGALRM", kdc.calls)
+	}
+	if got := h.store.tgt(t); string(got.Ticket) != "renewed" {
+		t.Errorf("the cache holds %q after SIGALRM, want the renewed ticket", got.Ticket)
+	}
+}
+
+// sameEndKDC renews with the old end time, as a KDC does within the
+// second the ticket was issued.
+type sameEndKDC struct{ calls int }
+
+func (k *sameEndKDC) Renew(_ context.Context, tgt ccache.Credential) (ccache.Credential, error) {
+	k.calls++
+	n := tgt
+	n.Ticket = []byte("renewed")
+	return n, nil
 }
