@@ -22,7 +22,7 @@ build:
 
 # install needs only an up-to-date binary, so that `make && sudo make
 # install` does not rebuild as root (where go may not be on PATH).
-GOFILES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './internal/*' -not -path './bench/*') go.mod go.sum
+GOFILES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './internal/*' -not -path './bench/*') $(shell find ./internal/cli -name '*.go' -not -name '*_test.go') go.mod go.sum
 krenew: $(GOFILES)
 	$(GO) build -trimpath -o krenew .
 
@@ -47,7 +47,7 @@ unit:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./ccache/
 	$(GO) test -run '^$$' -fuzz '^FuzzKCMReply$$' -fuzztime $(FUZZTIME) ./ccache/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseKrbDuration$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzParseKrbDuration$$' -fuzztime $(FUZZTIME) ./internal/cli/
 
 test: lint unit fuzz
 

@@ -1,63 +1,8 @@
 // Command krenew gets a renewable Kerberos TGT once, with one password
 // prompt, and keeps it renewed for as long as the KDC allows, alone, around
-// one command, or from a keytab. See krenew(1) and ../shared/CLI.md.
+// one command, or from a keytab. See krenew(1); the code is in internal/cli.
 package main
 
-import (
-	"errors"
-	"os"
+import "github.com/krenew/krenew/internal/cli"
 
-	"github.com/urfave/cli/v2"
-
-	"github.com/krenew/krenew/daemon"
-)
-
-func main() {
-	// The detached daemon is this binary again; it must finish go-daemon's
-	// handshake before anything reads stdin or parses flags.
-	if daemon.IsDaemon() {
-		if err := daemon.Init(); err != nil {
-			daemon.Fail(err.Error())
-			os.Exit(exitFailure)
-		}
-	}
-	os.Exit(run(os.Args))
-}
-
-// run is main without os.Exit, so that deferred cleanups run and the
-// exit status is decided in one place.
-func run(args []string) int {
-	var opts *options
-	app := newApp(func(c *cli.Context) error {
-		o, err := optionsFrom(c)
-		if err != nil {
-			return err
-		}
-		opts = o
-		return nil
-	})
-	// kstart's getopt forms (-H5, -bK 60) become words urfave/cli reads.
-	expanded, err := expandShortOptions(args[1:])
-	if err != nil {
-		return reportUsageError(err)
-	}
-	if err := app.Run(append([]string{args[0]}, expanded...)); err != nil {
-		return reportUsageError(err)
-	}
-	if opts == nil { // --help or --version was handled by the library
-		return exitOK
-	}
-	return execute(opts)
-}
-
-// reportUsageError prints a flag-parsing or validation failure and gives
-// the usage exit status; nothing else can fail inside app.Run.
-func reportUsageError(err error) int {
-	var ue *usageError
-	if !errors.As(err, &ue) {
-		ue = &usageError{msg: err.Error()}
-	}
-	errorf("%s", ue.msg)
-	hintf("see 'krenew --help' for usage")
-	return exitUsage
-}
+func main() { cli.Main() }

@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/prompt"
+	"github.com/krenew/krenew/renew"
+)
+
+// errKeepExisting aborts a cache update without writing anything.
+var errKeepExisting = errors.New("existing cache kept")
+
+// acquire gets a new TGT with the password (asked once) and writes it to
+// the cache. The password lives only in this function's []byte and is
+// zeroed as soon as the AS exchange is over.
+func acquire(ctx context.Context, s *session, o *options, principal ccache.Principal) (ccache.Credential, error) {
+	name := principal.String()
+	if o.keytabMode() {
+		return acquireFromKeytab(ctx, s, o, principal)
+	}
+	if err := prompt.Harden(); err != nil {
+		verbosef(o, "cannot disable core dumps: %v", err)
+	}
+	var password []byte
+	var err error
+	if o.passwordStdin {
+		password, err = prompt.ReadLine(os.Stdin)
+	} else {
+		password, err = prompt.ReadPassword(fmt.Sprintf("Password for %s: ", name))
+	}
+	if err != nil {
+		return ccache.Credential{}, passwordFailure(err, name)
+	}
+	requested := time.Now()
+	cred, err := s.client.Initial(ctx, renew.InitialRequest{
+		Principal: principal, Lifetime: o.lifetime, Renewable: o.renewable,
+	}, password)
+	prompt.Zero(password)
+	if err != nil {
+		return ccache.Credential{}, kdcFailure(err, name, s.cacheName.String())
+	}
+
+	return storeNewTicket(s, o, principal, cred, requested)
+}
+
+// acquireFromKeytab is kinit -k: no prompt, the keytab's newest key.
+func acquireFromKeytab(ctx context.Context, s *session, o *options, principal ccache.Principal) (ccache.Credential, error) {
+	kt, err := s.keytab(o)
+	if err != nil {
+		return ccache.Credential{}, err
+	}
+	if err := prompt.Harden(); err != nil {
+		verbosef(o, "cannot disable core dumps: %v", err)
+	}
+	requested := time.Now()
+	cred, err := keytabAcquirer(s, o, kt, principal)(ctx)
+	if err != nil {
+		if renew.KindOf(err) == renew.KindKeytab {
+			return ccache.Credential{}, keytabFailure(err)
+		}
+		return ccache.Credential{}, kdcFailure(err, principal.String(), s.cacheName.String())
+	}
+	return storeNewTicket(s, o, principal, cred, requested)
+}
+
+// storeNewTicket writes a new TGT and says what the KDC granted.
+func storeNewTicket(s *session, o *options, principal ccache.Principal, cred ccache.Credential, requested time.Time) (ccache.Credential, error) {
+	name := principal.String()
+	onlyToEnd := renew.RenewableOnlyToEnd(cred)
+	// --once asked for one ticket and one renewal, which the KDC grants
+	// for a ticket renewable up to its end; a daemon has nothing to do.
+	usable := renew.Renewable(cred, time.Now()) == nil || onlyToEnd && o.mode == modeOnce
+	written := false
+	err := s.store.Update(func(old *ccache.Cache) (*ccache.Cache, error) {
+		// A ticket that cannot be kept alive is no reason to throw away
+		// what the user had; it is only written where there was nothing.
+		// A keytab can always get another, so there it is written.
+		if !usable && old != nil && !o.keytabMode() {
+			return nil, errKeepExisting
+		}
+		written = true
+		return withTGT(old, principal, cred), nil
+	})
+	if err != nil && !errors.Is(err, errKeepExisting) {
+		return ccache.Credential{}, s.cacheFailure("write", err)
+	}
+	if written {
+		s.switchPrimary(o)
+	}
+	switch {
+	case usable, o.keytabMode():
+	case onlyToEnd:
+		return ccache.Credential{}, noRenewalPastEndFailure(name, s.cacheName.String(), cred, written)
+	default:
+		return ccache.Credential{}, nonRenewableIssued(name, written, s.cacheName.String())
+	}
+	if cred.RenewTill.Before(requested.Add(o.renewable).Add(-time.Minute)) {
+		noticef("ticket renewable until %s (KDC limit)", when(cred.RenewTill))
+	} else if cred.EndTime.Before(requested.Add(o.lifetime).Add(-time.Minute)) {
+		verbosef(o, "ticket valid until %s (KDC limit)", when(cred.EndTime))
+	}
+	verbosef(o, "got a ticket for %s in %s, valid until %s, renewable until %s",
+		name, s.cacheName, when(cred.EndTime), when(cred.RenewTill))
+	// With a command, aklog runs on the command's private cache instead.
+	if o.aklog && o.mode != modeCommand {
+		if err := runAklog(s.cacheName.String()); err != nil {
+			return ccache.Credential{}, err
+		}
+	}
+	return cred, nil
+}
+
+// withTGT puts a new TGT into the cache contents. For the same principal,
+// service tickets and config entries are kept (as the issue asks: nothing
+// is lost); for another principal the cache starts afresh, because tickets
+// of two clients in one cache would confuse every tool that reads it.
+func withTGT(old *ccache.Cache, principal ccache.Principal, cred ccache.Credential) *ccache.Cache {
+	if old == nil || !old.DefaultPrincipal.Equal(principal) {
+		c := &ccache.Cache{Version: 4, DefaultPrincipal: principal}
+		c.PutCredential(cred)
+		return c
+	}
+	old.PutCredential(cred)
+	return old
+}

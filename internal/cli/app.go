@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+	"runtime/debug"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Flag names are constants because validation and messages refer to them.
+const (
+	flagPrincipal       = "principal"
+	flagLifetime        = "lifetime"
+	flagRenewable       = "renewable"
+	flagKeytab          = "keytab"
+	flagKeytabPrincipal = "keytab-principal"
+	flagPasswordStdin   = "password-stdin"
+	flagInit            = "init"
+	flagWaitLock        = "wait-lock"
+	flagCache           = "cache"
+	flagInterval        = "interval"
+	flagMinLifetime     = "min-lifetime"
+	flagAlways          = "always"
+	flagBackground      = "background"
+	flagPidfile         = "pidfile"
+	flagChildPidfile    = "child-pidfile"
+	flagHupChild        = "hup-child"
+	flagAklog           = "aklog"
+	flagExitOnError     = "exit-on-error"
+	flagIgnoreErrors    = "ignore-errors"
+	flagSyslog          = "syslog"
+	flagVerbose         = "verbose"
+	flagQuiet           = "quiet"
+	flagForeground      = "foreground"
+	flagOnce            = "once"
+	flagStatus          = "status"
+	// flagCommandDir is internal: the -b daemon runs in / and must start
+	// the command where the user started krenew.
+	flagCommandDir = "command-dir"
+	// flagShareCache is internal: the -b child of `krenew -k CACHE --
+	// command` hands CACHE itself to the command, as the parent was told.
+	flagShareCache = "share-cache"
+	// flagPrivateCache is internal: the -b child of a keytab command gets
+	// the private cache the parent filled from the keytab.
+	flagPrivateCache = "private-cache"
+)
+
+// Strings, not typed flags, for every value krenew parses itself, so that
+// a bad value gets krenew's own message naming the flag.
+func newApp(action cli.ActionFunc) *cli.App {
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version"}
+	cli.HelpFlag = &cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show usage"}
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "krenew %s\n", c.App.Version) }
+	return &cli.App{
+		Name:                   "krenew",
+		Usage:                  "get a renewable Kerberos ticket once and keep it renewed",
+		Version:                version(),
+		HideHelpCommand:        true,
+		UseShortOptionHandling: true,
+		CustomAppHelpTemplate:  usageText,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return &usageError{msg: flagErrorText(err)}
+		},
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: flagPrincipal, Aliases: []string{"u"}},
+			&cli.StringFlag{Name: flagLifetime, Aliases: []string{"l"}, Value: "7d"},
+			&cli.StringFlag{Name: flagRenewable, Aliases: []string{"r"}, Value: "14d"},
+			&cli.StringFlag{Name: flagKeytab, Aliases: []string{"f"}},
+			&cli.BoolFlag{Name: flagKeytabPrincipal, Aliases: []string{"U"}},
+			&cli.BoolFlag{Name: flagPasswordStdin},
+			&cli.BoolFlag{Name: flagInit},
+			&cli.BoolFlag{Name: flagWaitLock},
+			&cli.StringFlag{Name: flagCache, Aliases: []string{"k"}},
+			&cli.StringFlag{Name: flagInterval, Aliases: []string{"K"}},
+			&cli.StringFlag{Name: flagMinLifetime, Aliases: []string{"H"}},
+			&cli.BoolFlag{Name: flagAlways, Aliases: []string{"a"}},
+			&cli.BoolFlag{Name: flagBackground, Aliases: []string{"b"}},
+			&cli.StringFlag{Name: flagPidfile, Aliases: []string{"p"}},
+			&cli.StringFlag{Name: flagChildPidfile, Aliases: []string{"c"}},
+			&cli.BoolFlag{Name: flagHupChild, Aliases: []string{"s"}},
+			&cli.BoolFlag{Name: flagAklog, Aliases: []string{"t"}},
+			&cli.BoolFlag{Name: flagExitOnError, Aliases: []string{"x"}},
+			&cli.BoolFlag{Name: flagIgnoreErrors, Aliases: []string{"i"}},
+			&cli.BoolFlag{Name: flagSyslog, Aliases: []string{"L"}},
+			&cli.BoolFlag{Name: flagVerbose, Aliases: []string{"v"}},
+			&cli.BoolFlag{Name: flagQuiet, Aliases: []string{"q"}},
+			&cli.BoolFlag{Name: flagForeground},
+			&cli.BoolFlag{Name: flagOnce},
+			&cli.BoolFlag{Name: flagStatus},
+			&cli.StringFlag{Name: flagCommandDir, Hidden: true},
+			&cli.BoolFlag{Name: flagShareCache, Hidden: true},
+			&cli.StringFlag{Name: flagPrivateCache, Hidden: true},
+		},
+		Action: action,
+	}
+}
+
+// flagErrorText rewrites the flag package's messages into krenew's style
+// (lowercase, flag named with its dashes).
+func flagErrorText(err error) string {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return "unknown option " + rest
+	}
+	if rest, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return "option " + rest + " needs a value"
+	}
+	if rest, ok := strings.CutPrefix(msg, "Cannot use two forms of the same flag: "); ok {
+		if names := strings.Fields(rest); len(names) == 2 {
+			return fmt.Sprintf("option %s given twice (as %s and %s)", dashed(names[1]), dashed(names[0]), dashed(names[1]))
+		}
+	}
+	if m := boolValueError.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("invalid value %s for %s: it takes no value", m[1], dashed(m[2]))
+	}
+	return msg
+}
+
+var boolValueError = regexp.MustCompile(`^invalid boolean value (".*") for -+([\w-]+)`)
+
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// version comes from the module's build info, so a `go install`ed binary
+// names its release and a development build its commit.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := bi.Main.Version
+	if v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return "devel-" + rev
+}

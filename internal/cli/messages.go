@@ -1,0 +1,334 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/prompt"
+	"github.com/krenew/krenew/renew"
+)
+
+// Exit statuses, documented in krenew(1).
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130 // 128+SIGINT, what a shell reports for Ctrl-C
+)
+
+// All user-facing text goes through these helpers so that every line has
+// the same shape: "krenew: error: ...", "krenew: hint: ...".
+func errorf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "krenew: error: %s\n", strings.TrimRight(fmt.Sprintf(format, a...), "."))
+}
+
+func hintf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "krenew: hint: %s\n", fmt.Sprintf(format, a...))
+}
+
+// quiet (-q) silences notices; errors, hints and -v lines still show.
+var quiet bool
+
+func noticef(format string, a ...any) {
+	if quiet {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "krenew: %s\n", fmt.Sprintf(format, a...))
+}
+
+func verbosef(o *options, format string, a ...any) {
+	if o.verbose {
+		fmt.Fprintf(os.Stderr, "krenew: %s\n", fmt.Sprintf(format, a...))
+	}
+}
+
+// when formats a ticket time for people: local time, to the second, the
+// way klist prints it, but with the year first so it sorts.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Local().Format("2006-01-02 15:04:05 MST")
+}
+
+// fromNow says how far t is from now, in kinit's duration words.
+func fromNow(t, now time.Time) string {
+	d := t.Sub(now).Round(time.Second)
+	if d < 0 {
+		return formatKrbDuration(-d) + " ago"
+	}
+	return "in " + formatKrbDuration(d)
+}
+
+const usageText = `Usage:
+    krenew [options] [--] [command [arg ...]]
+
+Get a renewable Kerberos ticket (one password prompt) and keep it renewed
+until its renewable lifetime ends; with a command, keep it renewed while the
+command runs and exit with its status.
+
+Modes:
+    krenew                 get/check the ticket, detach, renew until renew-till
+    krenew --foreground    the same without detaching
+    krenew -- cmd [args]   run cmd with a private, renewed copy of the cache
+    krenew --once          renew the ticket in the cache once (kinit -R)
+    krenew --status        show the ticket and who renews it; exit 1 if none
+
+Options:
+    -u, --principal NAME       client principal (default: the cache's, else $USER)
+    -l, --lifetime DUR         requested ticket lifetime (default 7d)
+    -r, --renewable DUR        requested renewable lifetime (default 14d)
+    -f, --keytab FILE          authenticate from a keytab, not a password
+    -U, --keytab-principal     use the first principal in the keytab
+        --password-stdin       read the password from standard input
+        --init                 get a new ticket even if the cache has a usable one
+        --wait-lock            wait for another krenew on the cache to exit
+    -k, --cache NAME           credential cache (default $KRB5CCNAME, krb5.conf,
+                               FILE:/tmp/krb5cc_%{uid})
+    -K, --interval MIN         longest sleep between checks, in minutes
+    -H, --min-lifetime MIN     keep at least MIN minutes of lifetime left
+    -a, --always               renew at every wake-up
+    -b, --background           detach once the first ticket is in place
+        --foreground           do not detach
+        --once                 renew once and exit
+        --status               show the cache's ticket
+    -p, --pidfile FILE         write krenew's pid to FILE
+    -c, --child-pidfile FILE   write the command's pid to FILE
+    -s, --hup-child            send SIGHUP to the command when renewal ends
+    -t, --aklog                run $AKLOG after each new or renewed ticket
+    -x, --exit-on-error        exit on the first renewal error
+    -i, --ignore-errors        keep retrying through errors
+    -L, --syslog               also log to syslog
+    -v, --verbose              say more
+    -q, --quiet                say nothing but errors
+    -h, --help                 show this help
+        --version              print the version
+
+Durations: 7d, 1d12h, 90m, 45s, 1h30m, h:m[:s], or seconds.
+Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted;
+with a command, the command's status. See krenew(1).
+`
+
+// failure is an error already phrased for the user: one line, an optional
+// hint, and the exit status it leads to.
+type failure struct {
+	msg  string
+	hint string
+	code int // 0 means exitFailure
+}
+
+func (f *failure) Error() string { return f.msg }
+
+// report prints err as krenew's one error line (plus hint) and returns the
+// exit status. Errors that were not phrased yet are printed as they are.
+func report(err error) int {
+	var f *failure
+	if !errors.As(err, &f) {
+		f = &failure{msg: err.Error()}
+	}
+	errorf("%s", f.msg)
+	if f.hint != "" {
+		hintf("%s", f.hint)
+	}
+	if f.code != 0 {
+		return f.code
+	}
+	return exitFailure
+}
+
+// kdcFailure turns a KDC exchange error into the message for its kind.
+// cache is the cache's display name, for the kinds that are about the
+// ticket in it.
+func kdcFailure(err error, principal, cache string) *failure {
+	var e *renew.Error
+	if !errors.As(err, &e) {
+		return &failure{msg: err.Error()}
+	}
+	realm := e.Realm
+	switch e.Kind {
+	case renew.KindWrongPassword:
+		return &failure{msg: fmt.Sprintf("password incorrect for %s", principal),
+			hint: "check the password (Caps Lock?) and try again"}
+	case renew.KindUnknownPrincipal:
+		return &failure{msg: fmt.Sprintf("principal %s is not known to the KDC of %s", principal, realm),
+			hint: "check the name given with -u (the default is your user name in the default realm)"}
+	case renew.KindPasswordExpired:
+		return &failure{msg: fmt.Sprintf("the password of %s has expired", principal),
+			hint: fmt.Sprintf("change it with 'kpasswd %s', then run krenew again", principal)}
+	case renew.KindClientRevoked:
+		return &failure{msg: fmt.Sprintf("the account %s is locked or disabled", principal),
+			hint: "ask your Kerberos administrator to unlock it"}
+	case renew.KindClockSkew:
+		return &failure{msg: fmt.Sprintf("the clock of this machine differs too much from the KDC's for %s", principal),
+			hint: "synchronise the clock (for example enable chrony or systemd-timesyncd)"}
+	case renew.KindKDCUnreachable:
+		if len(e.KDCs) == 0 { // the DNS lookup of the KDCs failed
+			return &failure{msg: fmt.Sprintf("cannot find the KDCs of realm %s: %v", realm, e.Err),
+				hint: fmt.Sprintf("check the DNS resolver, or add kdc lines for %s to krb5.conf", realm)}
+		}
+		return &failure{msg: fmt.Sprintf("cannot reach any KDC for realm %s (tried %s)", realm, strings.Join(e.KDCs, ", ")),
+			hint: fmt.Sprintf("check the network and the kdc lines for %s in krb5.conf", realm)}
+	case renew.KindRealmNotConfigured:
+		return &failure{msg: fmt.Sprintf("realm %s is not configured", realmOrUnknown(realm)),
+			hint: fmt.Sprintf("%v: add the realm to [realms] in krb5.conf, or point KRB5_CONFIG at a file that has it", e.Err)}
+	case renew.KindNotRenewable:
+		return &failure{msg: fmt.Sprintf("the ticket of %s in %s is not renewable", principal, cache),
+			hint: "run 'krenew --init' to get a renewable ticket"}
+	case renew.KindTicketExpired:
+		return &failure{msg: fmt.Sprintf("the ticket of %s in %s has expired and cannot be renewed", principal, cache),
+			hint: "run 'krenew --init' (or kinit) to get a new ticket"}
+	case renew.KindWrongKey:
+		return &failure{msg: e.Err.Error(),
+			hint: fmt.Sprintf("get a current keytab for %s (kadmin: ktadd -norandkey), or ask your Kerberos administrator", principal)}
+	case renew.KindKeytab:
+		return &failure{msg: e.Err.Error(), hint: "check the keytab's path and permissions (klist -k FILE lists its principals)"}
+	case renew.KindPolicy:
+		return &failure{msg: fmt.Sprintf("the KDC refused a ticket for %s: %v", principal, e.Err),
+			hint: "try a shorter -l/-r, or ask your Kerberos administrator"}
+	}
+	return &failure{msg: e.Error()}
+}
+
+func realmOrUnknown(r string) string {
+	if r == "" {
+		return "(none)"
+	}
+	return r
+}
+
+func nonRenewableIssued(principal string, written bool, cache string) *failure {
+	f := &failure{msg: fmt.Sprintf("the KDC issued a non-renewable ticket for %s", principal)}
+	if written {
+		f.hint = fmt.Sprintf("the ticket was written to %s but cannot be kept alive; ask your Kerberos administrator to allow renewable tickets (maxrenewlife) for %s", cache, principal)
+	} else {
+		f.hint = fmt.Sprintf("%s was left as it was; ask your Kerberos administrator to allow renewable tickets (maxrenewlife) for %s", cache, principal)
+	}
+	return f
+}
+
+// noRenewalPastEnd says what is true of a ticket renewable only up to its
+// own end: it is renewable, and yet nothing can keep it alive longer.
+func noRenewalPastEnd(principal, cache string, tgt ccache.Credential) string {
+	return fmt.Sprintf("the ticket of %s in %s is renewable, but the realm allows no renewal past its end (valid until %s, renewable until %s)",
+		principal, cache, when(tgt.EndTime), when(tgt.RenewTill))
+}
+
+func noRenewalPastEndFailure(principal, cache string, tgt ccache.Credential, written bool) *failure {
+	f := &failure{msg: noRenewalPastEnd(principal, cache, tgt)}
+	what := cache + " was left as it was"
+	if written {
+		what = "the ticket was written to " + cache
+	}
+	f.hint = fmt.Sprintf("%s; a daemon cannot keep it alive: ask your Kerberos administrator for a max_renewable_life longer than max_life for %s", what, principal)
+	return f
+}
+
+// notLongEnoughFailure is kstart's "ticket cannot be renewed for long
+// enough" for -H: not even a renewal would leave the lifetime asked for.
+func notLongEnoughFailure(principal, cache string, tgt ccache.Credential, minLifetime time.Duration) *failure {
+	return &failure{msg: fmt.Sprintf("the ticket of %s in %s cannot be renewed for long enough: it is renewable until %s, and -H asks for %d minutes",
+		principal, cache, when(tgt.RenewTill), int(minLifetime/time.Minute)),
+		hint: "get a new ticket with 'krenew --init' or kinit"}
+}
+
+// principalFailure: a bad -u is a usage error (2); a bad name krenew
+// derived itself ($USER) is not the command line's fault (1).
+func principalFailure(name string, err error, fromFlag bool) *failure {
+	var e *renew.Error
+	if errors.As(err, &e) && e.Kind == renew.KindRealmNotConfigured {
+		return &failure{msg: fmt.Sprintf("principal %s has no realm and krb5.conf sets no default_realm", name),
+			hint: "write the principal as name@REALM, or set default_realm in krb5.conf"}
+	}
+	f := &failure{msg: fmt.Sprintf("invalid principal %q: %v", name, err)}
+	if fromFlag {
+		f.code = exitUsage
+	} else {
+		f.hint = "name the principal with -u"
+	}
+	return f
+}
+
+func cacheNameFailure(err error) *failure {
+	if errors.Is(err, ccache.ErrUnsupportedType) {
+		return &failure{msg: err.Error(),
+			hint: "use a FILE, DIR, KEYRING or KCM cache, for example: krenew -k FILE:/tmp/krb5cc_$(id -u)"}
+	}
+	return &failure{msg: fmt.Sprintf("invalid credential cache name: %v", err),
+		hint: "check -k, KRB5CCNAME and default_ccache_name in krb5.conf"}
+}
+
+func cacheOpenFailure(name string, err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot open credential cache %s: %v", name, err)}
+}
+
+func processBoundFailure(name string) *failure {
+	return &failure{msg: fmt.Sprintf("credential cache %s ends with the process that made it, so a background krenew cannot renew it", name),
+		hint: "use KEYRING:session: or KEYRING:persistent:, or keep krenew in the foreground with --foreground"}
+}
+
+// cacheFailure phrases a read or write problem with the cache, naming it.
+func (s *session) cacheFailure(op string, err error) *failure {
+	name := s.cacheName.String()
+	switch {
+	case errors.Is(err, ccache.ErrKCMUnavailable):
+		// The error names the socket and the cache already.
+		return &failure{msg: err.Error(),
+			hint: "start the KCM daemon (systemctl start sssd-kcm.socket), or name another cache with -k"}
+	case errors.Is(err, ccache.ErrSymlink):
+		return &failure{msg: fmt.Sprintf("credential cache %s is a symbolic link; krenew does not follow links there", name),
+			hint: "remove the link, or name the real file with -k"}
+	case errors.Is(err, fs.ErrPermission):
+		return &failure{msg: fmt.Sprintf("cannot %s credential cache %s: permission denied", op, name),
+			hint: "check the owner and mode of the file and its directory, or use another cache with -k"}
+	case errors.Is(err, ccache.ErrFormat), errors.Is(err, ccache.ErrUnsupportedVersion):
+		return &failure{msg: fmt.Sprintf("%s is not a valid credential cache (%s)", name, formatCause(err)),
+			hint: fmt.Sprintf("look at the file; if it is garbage, remove it (kdestroy -c %s)", name)}
+	}
+	return &failure{msg: fmt.Sprintf("cannot %s credential cache %s: %v", op, name, err)}
+}
+
+// formatCause drops the wrappers that repeat what the message already
+// says (the path, "malformed credential cache").
+func formatCause(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return strings.TrimPrefix(err.Error(), ccache.ErrFormat.Error()+": ")
+}
+
+func noCacheFailure(cache string) *failure {
+	return &failure{msg: fmt.Sprintf("no credential cache at %s", cache),
+		hint: "run 'krenew --init' or kinit to get a ticket first"}
+}
+
+func noTGTFailure(principal, cache string) *failure {
+	return &failure{msg: fmt.Sprintf("no ticket-granting ticket for %s in %s", principal, cache),
+		hint: "run 'krenew --init' or kinit to get a ticket first"}
+}
+
+func otherPrincipalFailure(want, have, cache string) *failure {
+	return &failure{msg: fmt.Sprintf("%s holds a ticket of %s, not %s", cache, have, want),
+		hint: fmt.Sprintf("use 'krenew --init -u %s' to replace it, or name another cache with -k", want)}
+}
+
+func passwordFailure(err error, principal string) *failure {
+	switch {
+	case errors.Is(err, prompt.ErrNoTerminal):
+		return &failure{msg: fmt.Sprintf("no terminal to prompt for the password of %s", principal),
+			hint: "run krenew from a terminal, or give the password on standard input with --password-stdin"}
+	case errors.Is(err, prompt.ErrInterrupted):
+		code := exitInterrupted
+		var ie *prompt.InterruptedError
+		if errors.As(err, &ie) {
+			code = ie.ExitStatus()
+		}
+		return &failure{msg: fmt.Sprintf("password prompt for %s interrupted", principal), code: code}
+	}
+	return &failure{msg: fmt.Sprintf("cannot read the password of %s: %v", principal, err)}
+}

@@ -1,0 +1,259 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/krenew/krenew/daemon"
+)
+
+// mode is what one invocation does; exactly one applies.
+type mode int
+
+const (
+	modeDaemon  mode = iota // krenew, krenew --foreground, krenew -b
+	modeCommand             // krenew -- cmd args
+	modeOnce                // krenew --once
+	modeStatus              // krenew --status
+)
+
+// options is the validated command line. Everything the rest of krenew
+// needs from flags is here, already parsed.
+type options struct {
+	mode            mode
+	command         []string
+	principal       string
+	lifetime        time.Duration
+	renewable       time.Duration
+	keytab          string
+	keytabPrincipal bool
+	passwordStdin   bool
+	init            bool
+	waitLock        bool
+	cache           string
+	interval        time.Duration // 0: not set
+	minLifetime     time.Duration
+	always          bool
+	background      bool
+	foreground      bool
+	pidfile         string
+	childPidfile    string
+	hupChild        bool
+	aklog           bool
+	exitOnError     bool
+	ignoreErrors    bool
+	syslog          bool
+	verbose         bool
+	quiet           bool
+	commandDir      string // "" = krenew's own working directory
+	// shareCache: an explicit -k with a command renews that cache and
+	// hands it to the command (kstart's meaning), instead of a copy.
+	shareCache bool
+	// privateCache is the cache a keytab command's -b child takes over
+	// from its parent (internal --private-cache).
+	privateCache string
+	// happyCheck: kstart's -H without -K or a command, a one-shot check
+	// that renews (or, with a keytab, re-acquires) only when needed.
+	happyCheck bool
+}
+
+// usageError is a command-line mistake: exit 2, before anything is
+// prompted or touched.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
+
+func optionsFrom(c *cli.Context) (*options, error) {
+	o := &options{
+		command:         c.Args().Slice(),
+		principal:       c.String(flagPrincipal),
+		keytab:          c.String(flagKeytab),
+		keytabPrincipal: c.Bool(flagKeytabPrincipal),
+		passwordStdin:   c.Bool(flagPasswordStdin),
+		init:            c.Bool(flagInit),
+		waitLock:        c.Bool(flagWaitLock),
+		cache:           c.String(flagCache),
+		always:          c.Bool(flagAlways),
+		background:      c.Bool(flagBackground),
+		foreground:      c.Bool(flagForeground),
+		pidfile:         c.String(flagPidfile),
+		childPidfile:    c.String(flagChildPidfile),
+		hupChild:        c.Bool(flagHupChild),
+		aklog:           c.Bool(flagAklog),
+		exitOnError:     c.Bool(flagExitOnError),
+		ignoreErrors:    c.Bool(flagIgnoreErrors),
+		syslog:          c.Bool(flagSyslog),
+		verbose:         c.Bool(flagVerbose),
+		quiet:           c.Bool(flagQuiet),
+		commandDir:      c.String(flagCommandDir),
+		privateCache:    c.String(flagPrivateCache),
+	}
+	var err error
+	if o.lifetime, err = durationFlag(c, flagLifetime, "l"); err != nil {
+		return nil, err
+	}
+	if o.renewable, err = durationFlag(c, flagRenewable, "r"); err != nil {
+		return nil, err
+	}
+	if o.interval, err = minutesFlag(c, flagInterval, "K", 1); err != nil {
+		return nil, err
+	}
+	if o.minLifetime, err = minutesFlag(c, flagMinLifetime, "H", 0); err != nil {
+		return nil, err
+	}
+	switch {
+	case c.Bool(flagOnce) && c.Bool(flagStatus):
+		return nil, usagef("--once and --status cannot be used together")
+	case c.Bool(flagStatus):
+		o.mode = modeStatus
+	case c.Bool(flagOnce):
+		o.mode = modeOnce
+	case len(o.command) > 0:
+		o.mode = modeCommand
+		// The -b child always gets -k; only the parent knows whether the
+		// user gave it, and says so with --share-cache.
+		o.shareCache = c.Bool(flagShareCache) || c.IsSet(flagCache) && !daemon.IsDaemon()
+	case c.IsSet(flagMinLifetime) && !c.IsSet(flagInterval) && !o.background && !o.foreground && !o.waitLock:
+		// kstart's krenew -H N and k5start -H N: check once, renew or
+		// re-acquire only if the ticket would not last N minutes.
+		o.mode, o.happyCheck = modeOnce, true
+	default:
+		o.mode = modeDaemon
+		// kstart's -K without -b stays in the foreground, where systemd
+		// (Type=simple), runit and scripts expect it.
+		if c.IsSet(flagInterval) && !o.background {
+			o.foreground = true
+		}
+	}
+	if err := o.validate(c); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func durationFlag(c *cli.Context, name, short string) (time.Duration, error) {
+	d, err := parseKrbDuration(c.String(name))
+	if err != nil {
+		return 0, usagef("invalid value for -%s/--%s: %v", short, name, err)
+	}
+	if d <= 0 {
+		return 0, usagef("invalid value for -%s/--%s: %q is not a positive duration", short, name, c.String(name))
+	}
+	return d, nil
+}
+
+// minutesFlag parses kstart's minute counts (-K, -H).
+func minutesFlag(c *cli.Context, name, short string, min int) (time.Duration, error) {
+	if !c.IsSet(name) {
+		return 0, nil
+	}
+	s := c.String(name)
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min || n > 1<<20 {
+		return 0, usagef("invalid value for -%s/--%s: %q is not a whole number of minutes (at least %d)", short, name, s, min)
+	}
+	return time.Duration(n) * time.Minute, nil
+}
+
+// validate rejects combinations that cannot mean anything, so that a typo
+// is reported before a password is asked for.
+func (o *options) validate(c *cli.Context) error {
+	set := func(name string) bool { return c.IsSet(name) }
+	hasCommand := len(o.command) > 0
+	if o.renewable < o.lifetime {
+		return usagef("the renewable lifetime (-r %s) is shorter than the ticket lifetime (-l %s)",
+			formatKrbDuration(o.renewable), formatKrbDuration(o.lifetime))
+	}
+	if !hasCommand {
+		for _, f := range []struct{ name, short string }{{flagChildPidfile, "c"}, {flagHupChild, "s"}} {
+			if set(f.name) {
+				return usagef("-%s/--%s needs a command to run (krenew [options] -- command)", f.short, f.name)
+			}
+		}
+	}
+	if o.mode == modeOnce || o.mode == modeStatus {
+		what := "--once"
+		if o.mode == modeStatus {
+			what = "--status"
+		}
+		if hasCommand {
+			return usagef("%s does not run a command (got %q)", what, o.command[0])
+		}
+		for _, f := range []struct{ name, short string }{
+			{flagAlways, "a"}, {flagBackground, "b"}, {flagForeground, ""}, {flagPidfile, "p"},
+			{flagInterval, "K"}, {flagWaitLock, ""}, {flagExitOnError, "x"}, {flagIgnoreErrors, "i"},
+			{flagAklog, "t"}, {flagSyslog, "L"}, {flagMinLifetime, "H"},
+		} {
+			// After the one renewal, -t and kstart's -H still mean something;
+			// kstart's one-shot -H also takes its logging and error flags.
+			onceToo := f.name == flagAklog || f.name == flagMinLifetime ||
+				o.happyCheck && (f.name == flagSyslog || f.name == flagExitOnError || f.name == flagIgnoreErrors)
+			if set(f.name) && !(onceToo && o.mode == modeOnce) {
+				return usagef("%s cannot be used with %s", flagLabel(f.name, f.short), what)
+			}
+		}
+	}
+	if o.mode == modeOnce && !o.init && !o.keytabMode() {
+		// Without --init no ticket is requested, so these would be
+		// silently ignored; say so instead.
+		for _, f := range []struct{ name, short string }{
+			{flagLifetime, "l"}, {flagRenewable, "r"}, {flagPasswordStdin, ""},
+		} {
+			if set(f.name) {
+				return usagef("%s only applies to a new ticket; add --init", flagLabel(f.name, f.short))
+			}
+		}
+	}
+	if o.mode == modeStatus {
+		for _, f := range []struct{ name, short string }{
+			{flagInit, ""}, {flagPasswordStdin, ""}, {flagKeytab, "f"}, {flagKeytabPrincipal, "U"},
+			{flagLifetime, "l"}, {flagRenewable, "r"},
+		} {
+			if set(f.name) {
+				return usagef("%s cannot be used with --status", flagLabel(f.name, f.short))
+			}
+		}
+	}
+	switch {
+	case o.background && o.foreground:
+		return usagef("-b/--background and --foreground cannot be used together")
+	case o.exitOnError && o.ignoreErrors:
+		return usagef("-x/--exit-on-error and -i/--ignore-errors cannot be used together")
+	case o.keytabPrincipal && o.principal != "":
+		return usagef("-U/--keytab-principal and -u/--principal cannot be used together")
+	case o.passwordStdin && (o.keytab != "" || o.keytabPrincipal):
+		return usagef("--password-stdin cannot be used with a keytab (-f/-U)")
+	case o.waitLock && hasCommand:
+		return usagef("--wait-lock is for the daemon; a command gets its own private cache")
+	case o.foreground && hasCommand:
+		return usagef("--foreground is for the daemon; a command already runs in the foreground")
+	}
+	if set(flagKeytab) && o.keytab == "" {
+		return usagef("-f/--keytab needs a file name")
+	}
+	if set(flagCache) && o.cache == "" {
+		return usagef("-k/--cache needs a cache name")
+	}
+	if set(flagPrincipal) && o.principal == "" {
+		return usagef("-u/--principal needs a principal name")
+	}
+	if set(flagPidfile) && o.pidfile == "" {
+		return usagef("-p/--pidfile needs a file name")
+	}
+	if set(flagChildPidfile) && o.childPidfile == "" {
+		return usagef("-c/--child-pidfile needs a file name")
+	}
+	return nil
+}
+
+func flagLabel(name, short string) string {
+	if short == "" {
+		return "--" + name
+	}
+	return "-" + short + "/--" + name
+}

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+
+	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/renew"
+)
+
+// session is what every mode needs once the command line is valid: the
+// Kerberos configuration, the cache, and a KDC client.
+type session struct {
+	conf      *renew.Krb5Conf
+	cacheName ccache.Name
+	store     ccache.Store
+	client    *renew.Client
+	// makePrimary, once a new or renewed ticket is in place, makes the
+	// cache picked out of a collection its primary, as kinit does; nil
+	// when there is nothing to switch.
+	makePrimary func() error
+}
+
+func newSession(o *options) (*session, error) {
+	conf, err := renew.LoadKrb5Conf()
+	if err != nil {
+		return nil, &failure{msg: fmt.Sprintf("cannot load the Kerberos configuration: %v", err),
+			hint: "check the files named in KRB5_CONFIG or /etc/krb5.conf"}
+	}
+	for _, w := range conf.Warnings {
+		verbosef(o, "krb5.conf: %s", w)
+	}
+	name, err := ccache.Resolve(o.cache, os.Getenv("KRB5CCNAME"), conf.DefaultCCacheName)
+	if err != nil {
+		return nil, cacheNameFailure(err)
+	}
+	if name.ProcessBound() && (o.mode == modeDaemon && !o.foreground || o.mode == modeCommand && o.background) {
+		return nil, processBoundFailure(name.String())
+	}
+	store, err := ccache.Open(name, ccache.OpenOptions{KCMSocket: conf.KCMSocket})
+	if err != nil {
+		return nil, cacheOpenFailure(name.String(), err)
+	}
+	ccache.Tidy(store)
+	return &session{
+		conf:      conf,
+		cacheName: name,
+		store:     store,
+		client:    &renew.Client{Conf: conf},
+	}, nil
+}
+
+// principal decides whose ticket this run is about: -u, else the cache's
+// default principal, else the user's name in the default realm, which is
+// what kinit does.
+func (s *session) principal(o *options, cached *ccache.Cache) (ccache.Principal, error) {
+	if o.principal != "" {
+		p, err := renew.ParsePrincipal(o.principal, s.conf.DefaultRealm)
+		if err != nil {
+			return ccache.Principal{}, principalFailure(o.principal, err, true)
+		}
+		return p, nil
+	}
+	if cached != nil && len(cached.DefaultPrincipal.Components) > 0 {
+		return cached.DefaultPrincipal, nil
+	}
+	name := os.Getenv("USER")
+	if name == "" {
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
+	}
+	if name == "" {
+		return ccache.Principal{}, &failure{msg: "cannot tell which principal to use", hint: "name it with -u"}
+	}
+	p, err := renew.ParsePrincipal(name, s.conf.DefaultRealm)
+	if err != nil {
+		return ccache.Principal{}, principalFailure(name, err, false)
+	}
+	return p, nil
+}
+
+// runPrincipal is principal, or in keytab mode the keytab's principal.
+func (s *session) runPrincipal(o *options, cached *ccache.Cache) (ccache.Principal, error) {
+	if !o.keytabMode() {
+		return s.principal(o, cached)
+	}
+	kt, err := s.keytab(o)
+	if err != nil {
+		return ccache.Principal{}, err
+	}
+	return s.keytabPrincipal(o, kt)
+}
+
+func (s *session) keytab(o *options) (renew.Keytab, error) {
+	path, err := o.keytabPath()
+	return renew.Keytab{Path: path}, err
+}
+
+// loadCache reads the cache; a missing cache is not an error here (nil),
+// everything else is, so that a corrupt cache is never silently replaced.
+func (s *session) loadCache() (*ccache.Cache, error) {
+	c, err := s.store.Load()
+	if errors.Is(err, ccache.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.cacheFailure("read", err)
+	}
+	return c, nil
+}
+
+// lockKey names the cache for the one-daemon-per-cache lock. Stores that
+// resolve aliases (KEYRING:session:x and KEYRING:session:x:x are one cache
+// while x is the primary) give their resolved name, so both spellings
+// find the same daemon.
+func (s *session) lockKey() string {
+	if r, ok := s.store.(interface{ CacheName() (string, error) }); ok {
+		if name, err := r.CacheName(); err == nil {
+			return name
+		}
+	}
+	return s.cacheName.LockKey()
+}
+
+// settle loads the cache and decides whose ticket this run is about; in a
+// collection (DIR:, KEYRING:, KCM:) whose primary holds someone else, the
+// session moves to that principal's own cache there, or a new one, as
+// kinit does, so another principal's ticket is never overwritten. That
+// holds for a collection named with -k too, where kinit -c would write
+// over the primary.
+func (s *session) settle(o *options) (*ccache.Cache, ccache.Principal, error) {
+	cached, err := s.loadCache()
+	if err != nil && !o.keytabMode() {
+		return nil, ccache.Principal{}, err
+	}
+	principal, err := s.runPrincipal(o, cached)
+	if err != nil {
+		return nil, ccache.Principal{}, err
+	}
+	if !s.cacheName.IsCollection() || cached != nil && cached.DefaultPrincipal.Equal(principal) {
+		return cached, principal, nil
+	}
+	sel, err := ccache.ForPrincipal(s.cacheName, ccache.OpenOptions{KCMSocket: s.conf.KCMSocket}, principal)
+	if err != nil {
+		return nil, ccache.Principal{}, s.cacheFailure("read", err)
+	}
+	s.cacheName, s.store, s.makePrimary = sel.Name, sel.Store, sel.MakePrimary
+	if cached, err = s.loadCache(); err != nil && !o.keytabMode() {
+		return nil, ccache.Principal{}, err
+	}
+	return cached, principal, nil
+}
+
+// switchPrimary makes the principal's cache the collection's primary
+// after kinit's part of the work (a new ticket, or --once's renewal).
+func (s *session) switchPrimary(o *options) {
+	if s.makePrimary == nil {
+		return
+	}
+	if err := s.makePrimary(); err != nil {
+		// The ticket is in its cache; only the default did not move.
+		noticef("the ticket is in %s, but it could not be made the collection's primary: %v", s.cacheName, err)
+		return
+	}
+	s.makePrimary = nil
+	verbosef(o, "%s is now the collection's primary cache", s.cacheName)
+}
