@@ -13,7 +13,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 UNITS := $(wildcard contrib/systemd/*.service)
 
-.PHONY: all build test lint unit fuzz bench install uninstall demo clean
+.PHONY: all build test lint unit quick fuzz bench install uninstall demo clean
 
 all: build
 
@@ -42,6 +42,13 @@ unit:
 	grep -E '^(ok|FAIL|panic:)|faults: runs=' unit.log; \
 	if [ $$status -ne 0 ]; then grep -vE '^=== (RUN|PAUSE|CONT|NAME)' unit.log; fi; \
 	exit $$status
+
+# quick is the fast loop while changing code: -short skips the tests that
+# wait ten seconds or more on real time (renewable lifetimes running out,
+# KDC outages, the fault suite's long halves), and there is no -race. The
+# KDC, KCM and keyring tests still run. CI runs `make test`, never this.
+quick:
+	$(GO) test -short -count=1 -parallel 8 ./...
 
 # Each fuzz target runs for FUZZTIME on top of its seed corpus.
 fuzz:

@@ -1,10 +1,6 @@
 package e2e
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,54 +12,8 @@ import (
 // Every cache type MIT's own tools use: MIT kinit fills it, krenew renews
 // it, krenew writes a fresh one, and MIT klist and kvno are the judges.
 
-// cacheKind makes a fresh, empty cache of one type for a test, arranging
-// whatever MIT's tools need to reach it.
-type cacheKind struct {
-	name string
-	make func(t *testing.T, k *testkdc.KDC) string
-}
-
-var cacheKinds = []cacheKind{
-	{"FILE", func(t *testing.T, k *testkdc.KDC) string { cc, _ := cacheIn(t, "cc"); return cc }},
-	{"DIR", func(t *testing.T, k *testkdc.KDC) string { return "DIR:" + filepath.Join(t.TempDir(), "collection") }},
-	{"KEYRING:session", func(t *testing.T, k *testkdc.KDC) string {
-		return keyringCache(t, k, "KEYRING:session:krenew_"+randomTag(t))
-	}},
-	{"KEYRING:persistent", func(t *testing.T, k *testkdc.KDC) string {
-		// A whole persistent collection, as sites configure it
-		// (KEYRING:persistent:%{uid}). Root uses a fresh uid's, which it
-		// may, because the tests of package ccache create caches in
-		// root's own at the same time and may make one its primary.
-		uid := os.Getuid()
-		if uid == 0 {
-			var b [3]byte
-			if _, err := rand.Read(b[:]); err != nil {
-				t.Fatal(err)
-			}
-			uid = 2_000_000_000 + (int(b[0])<<16 | int(b[1])<<8 | int(b[2]))
-		}
-		return keyringCache(t, k, fmt.Sprintf("KEYRING:persistent:%d", uid))
-	}},
-	{"KCM", func(t *testing.T, k *testkdc.KDC) string { return kcmCache(t, k) }},
-}
-
-func randomTag(t *testing.T) string {
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b[:])
-}
-
-// keyringCache destroys the cache when the test ends, so the kernel
-// keyrings the tests share are left as they were found.
-func keyringCache(t *testing.T, k *testkdc.KDC, name string) string {
-	t.Cleanup(func() { k.Run(t, "kdestroy", "-c", name) })
-	k.Run(t, "kdestroy", "-c", name)
-	return name
-}
-
 func TestEveryCacheTypeInteroperatesWithMIT(t *testing.T) {
+	longTest(t)
 	for _, kind := range cacheKinds {
 		t.Run(strings.ReplaceAll(kind.name, ":", "_"), func(t *testing.T) {
 			k := testkdc.Start(t, testkdc.Options{})
@@ -114,6 +64,7 @@ func TestEveryCacheTypeInteroperatesWithMIT(t *testing.T) {
 // The daemon keeps a kernel keyring cache and a KCM cache valid through
 // several renewals while MIT klist -s checks it without pause.
 func TestDaemonRenewsKeyringAndKCM(t *testing.T) {
+	longTest(t)
 	for _, kind := range []cacheKind{cacheKinds[2], cacheKinds[4]} {
 		t.Run(strings.ReplaceAll(kind.name, ":", "_"), func(t *testing.T) {
 			t.Parallel()

@@ -18,6 +18,7 @@ import (
 // valid one, in a private cache that is gone afterwards; krenew exits
 // with the job's status.
 func TestCommandOutlivesFirstTicket(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, _ := cacheIn(t, "cc")
@@ -149,6 +150,7 @@ func TestCommandGetsForwardedSignals(t *testing.T) {
 
 // With -s the command hears SIGHUP when renewal runs out.
 func TestCommandHupWhenRenewalEnds(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, _ := cacheIn(t, "cc")
@@ -169,6 +171,7 @@ func TestCommandHupWhenRenewalEnds(t *testing.T) {
 // -b -c: krenew returns at once, the child pidfile names the job, and the
 // job keeps a valid ticket past the first ticket's end.
 func TestCommandInBackground(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, _ := cacheIn(t, "cc")

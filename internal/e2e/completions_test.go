@@ -460,14 +460,6 @@ func requireTool(t *testing.T, program, pkg string) {
 	}
 }
 
-func missing(t *testing.T, pkg, what string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not installed; CI must install the Debian package %s", what, pkg)
-	}
-	t.Skipf("%s is not installed (Debian package %s); skipping", what, pkg)
-}
-
 // repoPath is the absolute path of a file of the repository, for shells
 // that run elsewhere.
 func repoPath(t *testing.T, rel string) string {

@@ -12,8 +12,6 @@ import (
 	"github.com/krenew/krenew/internal/testkdc"
 )
 
-const alice = "alice@" + testkdc.Realm
-
 // krenew --once --init is kinit -l 7d -r 14d followed by kinit -R, and MIT
 // klist must see exactly that.
 func TestInitOnceGetsRenewableTicket(t *testing.T) {

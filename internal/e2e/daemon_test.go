@@ -14,53 +14,10 @@ import (
 	"github.com/krenew/krenew/internal/testkdc"
 )
 
-var detachedPid = regexp.MustCompile(`\(pid (\d+)\)`)
-
-// startDaemon runs plain krenew (which detaches) and returns the daemon's
-// pid; the daemon is killed when the test ends.
-func startDaemon(t *testing.T, k *testkdc.KDC, stdin string, args ...string) int {
-	t.Helper()
-	began := time.Now()
-	r := krenew(t, k, stdin, args...)
-	if r.code != 0 {
-		t.Fatalf("krenew %v: exit %d\n%s", args, r.code, r.stderr)
-	}
-	if took := time.Since(began); took > 10*time.Second {
-		t.Errorf("krenew took %s to return", took)
-	}
-	m := detachedPid.FindStringSubmatch(r.stderr)
-	if m == nil || !strings.Contains(r.stderr, "krenew: renewing ") && !strings.Contains(r.stderr, "krenew: keeping ") {
-		t.Fatalf("no 'renewing ... (pid N)' or 'keeping ... (pid N)' line:\n%s", r.stderr)
-	}
-	pid, _ := strconv.Atoi(m[1])
-	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
-	return pid
-}
-
-func alive(pid int) bool {
-	// A zombie would still accept signal 0; its /proc status says Z.
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	f := strings.Fields(string(b))
-	return len(f) > 2 && f[2] != "Z"
-}
-
-func waitGone(t *testing.T, pid int, limit time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("pid %d still running after %s", pid, limit)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 // The main use: one prompt, the shell back at once, renewals until
 // renew-till, klist -s never failing, then the daemon leaves by itself.
 func TestDaemonRenewsUntilRenewTill(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, path := cacheIn(t, "cc")
@@ -99,6 +56,7 @@ func TestDaemonRenewsUntilRenewTill(t *testing.T) {
 
 // In the foreground the same run exits 0 and says why.
 func TestForegroundExitsAtEndOfRenewableLife(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, _ := cacheIn(t, "cc")
@@ -116,6 +74,7 @@ func TestForegroundExitsAtEndOfRenewableLife(t *testing.T) {
 
 // The daemon never had the password: not in argv, environment or memory.
 func TestDaemonNeverHoldsPassword(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	const password = "Zq8-daemon-must-never-see-this-9xK"
@@ -270,6 +229,7 @@ func TestDaemonSignalsAndKdestroy(t *testing.T) {
 // KDC down longer than a renewal interval: renewed within one backoff
 // step of its return, and the ticket never lapses meanwhile.
 func TestDaemonSurvivesKDCOutage(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, _ := cacheIn(t, "cc")
@@ -299,6 +259,7 @@ func TestDaemonSurvivesKDCOutage(t *testing.T) {
 
 // Two KDCs, the first dead: renewals go through the second.
 func TestSecondKDCIsUsed(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	dead := testkdc.FreePort(t)

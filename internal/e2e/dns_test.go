@@ -49,6 +49,7 @@ func netnsCommand(t *testing.T) []string {
 // is down, as it does for a KDC that does not answer: a resolver outage is
 // not a realm missing from krb5.conf.
 func TestDaemonRetriesWhenKDCLookupInDNSFails(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	netns := netnsCommand(t)
 	k := testkdc.Start(t, testkdc.Options{MaxLife: 20 * time.Second, MaxRenewLife: 5 * time.Minute})

@@ -64,6 +64,7 @@ func TestDropInKeytabCommandLeavesUserCache(t *testing.T) {
 // Point 7: an explicit -k with a command renews that cache and hands it
 // to the command, so that its other readers see it renewed.
 func TestDropInExplicitCacheGoesToCommand(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, _ := cacheIn(t, "cc")

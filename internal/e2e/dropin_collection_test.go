@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,85 +10,13 @@ import (
 	"github.com/krenew/krenew/internal/testkdc"
 )
 
-const (
-	carol         = "carol"
-	carolPassword = "carol-secret-pw"
-)
-
-// collectionKinds are the cache types that hold a collection of caches,
-// one per principal, with a primary.
-func collectionKinds() []cacheKind {
-	var out []cacheKind
-	for _, kind := range cacheKinds {
-		switch kind.name {
-		case "DIR", "KEYRING:session", "KCM":
-			out = append(out, kind)
-		}
-	}
-	return out
-}
-
-// members is `klist -l` of a collection: principal -> its cache's name.
-// The primary comes first.
-func members(t *testing.T, k *testkdc.KDC, collection string) (byPrincipal map[string]string, primary string) {
-	t.Helper()
-	cmd := k.Command(t, "klist", "-l")
-	cmd.Env = append(cmd.Env, "KRB5CCNAME="+collection, "LC_ALL=C")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("klist -l of %s: %v\n%s", collection, err, out)
-	}
-	byPrincipal = map[string]string{}
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 || strings.HasPrefix(f[0], "Principal") || strings.HasPrefix(f[0], "---") {
-			continue
-		}
-		name := strings.TrimSuffix(f[0], "(Expired)")
-		// klist -l cuts principals at 30 characters.
-		for _, full := range []string{alice, carol + "@" + testkdc.Realm, svc + "@" + testkdc.Realm, "bob@" + testkdc.Realm} {
-			if strings.HasPrefix(full, name) {
-				name = full
-			}
-		}
-		byPrincipal[name] = f[1]
-		if primary == "" {
-			primary = name
-		}
-	}
-	return byPrincipal, primary
-}
-
-// holds says why cache does not hold a valid ticket of principal, or "".
-func holds(t *testing.T, k *testkdc.KDC, cache, principal string) string {
-	t.Helper()
-	out, errOut, code := k.Run(t, "klist", "-c", cache)
-	if code != 0 {
-		return fmt.Sprintf("klist -c %s: exit %d: %s", cache, code, errOut)
-	}
-	if !strings.Contains(out, "Default principal: "+principal+"\n") {
-		return fmt.Sprintf("%s no longer holds %s:\n%s", cache, principal, out)
-	}
-	if _, _, code := k.Run(t, "klist", "-s", "-c", cache); code != 0 {
-		return fmt.Sprintf("%s holds no valid ticket of %s any more", cache, principal)
-	}
-	return ""
-}
-
-func collectionCleanup(t *testing.T, k *testkdc.KDC, collection string) {
-	t.Cleanup(func() {
-		cmd := k.Command(t, "kdestroy", "-A")
-		cmd.Env = append(cmd.Env, "KRB5CCNAME="+collection)
-		cmd.Run()
-	})
-}
-
 // Point 2 of the drop-in issue: in a collection whose primary holds
 // alice's ticket, krenew --once --init -u carol (and a keytab for yet
 // another principal) puts the ticket in a cache of its own and makes it
 // the primary, as MIT kinit does; alice's cache stays; --once -u carol
 // renews carol's cache, as kinit -R carol does.
 func TestDropInCollectionGetsACachePerPrincipal(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	for _, kind := range collectionKinds() {
 		t.Run(strings.ReplaceAll(kind.name, ":", "_"), func(t *testing.T) {

@@ -241,6 +241,7 @@ func TestDropInHappyTicketKeytab(t *testing.T) {
 // -q/--quiet are kstart's; a second krenew on a renewed cache, with stderr
 // not a terminal, says nothing (unless -v); -q hides the start notice.
 func TestDropInQuiet(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, _ := cacheIn(t, "cc")

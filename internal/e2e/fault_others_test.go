@@ -16,6 +16,7 @@ import (
 // that every cache the test filled before still holds its principal's
 // valid ticket.
 func TestFaultOtherPrincipalsTicketsSurvive(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	k.AddPrincipal(t, carol, carolPassword)

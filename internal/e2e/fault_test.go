@@ -57,40 +57,6 @@ import (
 	"github.com/krenew/krenew/internal/testkdc"
 )
 
-// faultCounts is what every fault test reports; failures must be zero.
-type faultCounts struct {
-	mu                      sync.Mutex
-	runs, injected, failure int
-	details                 []string
-}
-
-func (c *faultCounts) run()    { c.mu.Lock(); c.runs++; c.mu.Unlock() }
-func (c *faultCounts) inject() { c.mu.Lock(); c.injected++; c.mu.Unlock() }
-
-// fail records a failure; only the first few are kept in full so that a
-// systematic fault does not drown the log.
-func (c *faultCounts) fail(format string, a ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.failure++
-	if len(c.details) < 10 {
-		c.details = append(c.details, fmt.Sprintf(format, a...))
-	}
-}
-
-func (c *faultCounts) report(t *testing.T) {
-	t.Helper()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t.Logf("faults: runs=%d injected=%d failures=%d", c.runs, c.injected, c.failure)
-	for _, d := range c.details {
-		t.Error(d)
-	}
-	if c.failure != 0 {
-		t.Errorf("%d failures (first %d shown)", c.failure, len(c.details))
-	}
-}
-
 // faultSeed makes every random choice of a test reproducible from its log.
 func faultSeed(t *testing.T) *rand.Rand {
 	seed := uint64(time.Now().UnixNano())
@@ -162,15 +128,6 @@ func faultKlist(env []string, cc string) error {
 		return fmt.Errorf("klist -s -c %s: %v %s", cc, err, out)
 	}
 	return nil
-}
-
-func (b *background) exited() bool {
-	select {
-	case <-b.done:
-		return true
-	default:
-		return false
-	}
 }
 
 // faultForeground starts krenew --foreground -v and waits until its
@@ -445,6 +402,7 @@ func faultSampler(ctx context.Context, env []string, cc, path string) (wait func
 //	a lapse P1 says whether the lapse was justified, the daemon must have
 //	exited saying the ticket expired, and P3 is not checked for it.
 func TestFaultKDCFlapping(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	const (
 		run      = 3 * time.Minute // the 3-minute run
@@ -799,8 +757,8 @@ func TestFaultBadInput(t *testing.T) {
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	env := append(k.Env(), "LC_ALL=C")
-	t.Run("flags", func(t *testing.T) { t.Parallel(); faultBadFlags(t, env) })
-	t.Run("caches", func(t *testing.T) { t.Parallel(); faultHostileCaches(t, env) })
+	t.Run("flags", func(t *testing.T) { longTest(t); t.Parallel(); faultBadFlags(t, env) })
+	t.Run("caches", func(t *testing.T) { longTest(t); t.Parallel(); faultHostileCaches(t, env) })
 	t.Run("krb5.conf", func(t *testing.T) { t.Parallel(); faultHostileConf(t, k) })
 	t.Run("symlinks", func(t *testing.T) { t.Parallel(); faultSymlinks(t, k) })
 }
@@ -1213,6 +1171,7 @@ func faultSymlinks(t *testing.T, k *testkdc.KDC) {
 // exits 1 without asking the KDC. See the comment at the top of this file
 // for how this relates to a real suspend.
 func TestFaultFrozenDaemon(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	var fc faultCounts
 	defer fc.report(t)

@@ -14,9 +14,7 @@ import (
 // the same end time. The KDC's own log is the witness: it counts what
 // reached the KDC, whatever krenew thinks it did.
 func TestFloodMinLifetimeAsLongAsLifetime(t *testing.T) {
-	if testing.Short() {
-		t.Skip("watches a daemon for a minute; not with -short")
-	}
+	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{MaxLife: time.Minute, MaxRenewLife: 10 * time.Minute})
 	cc, _ := cacheIn(t, "cc")

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,18 +58,4 @@ func TestMakeInstallUninstall(t *testing.T) {
 	if got := files(t, stage); len(got) != 0 {
 		t.Errorf("make uninstall left: %v", got)
 	}
-}
-
-func files(t *testing.T, root string) []string {
-	t.Helper()
-	var out []string
-	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(root, p)
-			out = append(out, rel)
-		}
-		return nil
-	})
-	slices.Sort(out)
-	return out
 }

@@ -12,26 +12,6 @@ import (
 	"github.com/krenew/krenew/internal/testkdc"
 )
 
-const svc = "svc/svc.krenew.test"
-
-// startKrenew leaves krenew running with the KDC's environment.
-func startKrenew(t *testing.T, k *testkdc.KDC, args ...string) *background {
-	t.Helper()
-	return startBackground(t, append(k.Env(), "LC_ALL=C"), "", append([]string{krenewBin}, args...)...)
-}
-
-// waitFor polls cond until it holds or the limit passes.
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, limit)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 // shortKDC has tickets short enough that several renewable lifetimes
 // pass in a test: 6s, renewable for 14s.
 func shortKDC(t *testing.T) (*testkdc.KDC, string) {
@@ -42,6 +22,7 @@ func shortKDC(t *testing.T) (*testkdc.KDC, string) {
 // Renew, then re-acquire from the keytab after renew-till, again and
 // again; klist -s never fails; a removed cache comes back.
 func TestKeytabKeepsServiceTicketForever(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k, keytab := shortKDC(t)
 	cc, path := cacheIn(t, "cc")
@@ -74,6 +55,7 @@ func TestKeytabKeepsServiceTicketForever(t *testing.T) {
 // KDC down longer than the ticket lifetime: a valid ticket is back within
 // one backoff step of its return.
 func TestKeytabRecoversAfterLongOutage(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k, keytab := shortKDC(t)
 	cc, _ := cacheIn(t, "cc")
@@ -100,6 +82,7 @@ func TestKeytabRecoversAfterLongOutage(t *testing.T) {
 // the loop keeps trying; the rotated keytab copied over the old one is
 // used without a restart.
 func TestKeytabRotation(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k, keytab := shortKDC(t)
 	cc, _ := cacheIn(t, "cc")
@@ -129,6 +112,7 @@ func TestKeytabRotation(t *testing.T) {
 // Two krenews on one keytab cache: the second reports the first; with
 // --wait-lock it takes over once the first is killed.
 func TestKeytabTwoProcessesOneCache(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k, keytab := shortKDC(t)
 	cc, _ := cacheIn(t, "cc")
@@ -171,6 +155,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // Keytab mode around a command and as a detached daemon: the ticket
 // outlives its renewable lifetime in both.
 func TestKeytabCommandAndDaemon(t *testing.T) {
+	longTest(t)
 	t.Parallel()
 	k, keytab := shortKDC(t)
 	cc, _ := cacheIn(t, "cc")

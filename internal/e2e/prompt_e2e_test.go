@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,42 +22,6 @@ import (
 // These tests type at the real binary through a pseudo-terminal of their
 // own, as a user at a shell would, so they also run in CI where there is no
 // terminal.
-
-const (
-	alicePrompt = "Password for " + alice + ": "
-	// termTimeout bounds every wait for krenew (it talks to a KDC and is
-	// built with -race); reaching it fails the test and kills krenew.
-	termTimeout = time.Minute
-	// shellBack is how soon plain krenew must give the terminal back once
-	// the password is typed (daemon_test.go allows the same).
-	shellBack = 10 * time.Second
-)
-
-// krenewAtTerminal starts krenew on a fresh terminal that is its controlling
-// terminal and its stdin, stdout and stderr. configure, if not nil, adjusts
-// the command first.
-func krenewAtTerminal(t *testing.T, k *testkdc.KDC, configure func(*exec.Cmd), args ...string) (*ptytest.PTY, *exec.Cmd) {
-	t.Helper()
-	p := ptytest.Open(t)
-	cmd := exec.Command(krenewBin, args...)
-	// atexit_sleep_ms: a -race binary otherwise lingers 1s at exit.
-	cmd.Env = append(k.Env(), "LC_ALL=C", "GORACE=atexit_sleep_ms=0")
-	if configure != nil {
-		configure(cmd)
-	}
-	p.Start(t, cmd)
-	t.Cleanup(func() { t.Logf("krenew %s at a terminal showed:\n%s", strings.Join(args, " "), p.Output()) })
-	return p, cmd
-}
-
-// finished waits for krenew to exit and for the terminal to close, so the
-// output is complete, and returns the exit status and the output.
-func finished(t *testing.T, p *ptytest.PTY) (int, string) {
-	t.Helper()
-	code := p.Wait(t, termTimeout)
-	p.WaitClosed(t, termTimeout)
-	return code, p.Output()
-}
 
 // terminalLines splits terminal output into lines without the CR the
 // terminal adds to each newline.
@@ -90,13 +53,6 @@ func wantOneTerminalError(t *testing.T, out string, fragments ...string) {
 		return
 	}
 	t.Errorf("'krenew: error:' does not start a line: %q", out)
-}
-
-func wantEchoOn(t *testing.T, p *ptytest.PTY) {
-	t.Helper()
-	if tio := p.Termios(t); tio.Lflag&unix.ECHO == 0 {
-		t.Errorf("terminal left with echo off (lflag %#x)", tio.Lflag)
-	}
 }
 
 func TestPromptAtTerminalGetsTicket(t *testing.T) {
@@ -287,10 +243,6 @@ func procState(t *testing.T, pid int) (state string, tty int) {
 	return f[0], tty
 }
 
-// nobody is the unprivileged user TestPromptHardensProcess runs krenew as
-// when the tests run as root.
-const nobody = 65534
-
 // TestPromptHardensProcess checks, while krenew waits at the prompt (the
 // password is about to enter its memory), that prompt.Harden took effect on
 // the real process: no core file can be written and it is not dumpable.
@@ -441,27 +393,4 @@ func ownerOf(t *testing.T, path string) int {
 		t.Fatal(err)
 	}
 	return int(st.Uid)
-}
-
-func copyFile(t *testing.T, from, to string, mode os.FileMode) {
-	t.Helper()
-	src, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(to, mode); err != nil {
-		t.Fatal(err)
-	}
 }
