@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 
 	godaemon "github.com/sevlyar/go-daemon"
@@ -82,21 +83,31 @@ func Ready(payload string) error {
 // Fail tells Detach that the daemon cannot start and why; Detach returns
 // msg in its error. The caller then exits with status 1. Fail is also
 // usable when Init failed, since stderr is the pipe from the exec onwards.
-func Fail(msg string) {
+func Fail(msg string) { FailWith(msg, "") }
+
+// FailWith is Fail with a hint for the user (StartError.Hint), so that the
+// parent can print the same two lines the child would have printed in the
+// foreground. The child's exit status after FailWith reaches the parent as
+// StartError.ExitCode.
+func FailWith(msg, hint string) {
 	childMu.Lock()
 	defer childMu.Unlock()
 	if !reborn || childState == childDone {
 		return
 	}
 	childState = childDone
-	_ = handOff(failTag, msg)
+	var prefix string
+	if hint != "" {
+		prefix = encodeMarker(hintTag, hint)
+	}
+	_ = handOff(failTag, msg, prefix)
 }
 
 // handOff detaches stdout and stderr from the parent first and only then
 // writes the marker through a private copy of the pipe, so no other
 // goroutine can write to the pipe after the parent stopped reading (which
 // would kill the daemon with SIGPIPE on fd 1 or 2).
-func handOff(tag, text string) error {
+func handOff(tag, text string, before ...string) error {
 	pipe, err := unix.FcntlInt(2, unix.F_DUPFD_CLOEXEC, 3)
 	if err != nil {
 		return fmt.Errorf("cannot reach the parent: %w", err)
@@ -112,7 +123,7 @@ func handOff(tag, text string) error {
 			return fmt.Errorf("cannot redirect fd %d to %s: %w", fd, os.DevNull, err)
 		}
 	}
-	if err := writeAll(pipe, []byte(encodeMarker(tag, text))); err != nil {
+	if err := writeAll(pipe, []byte(strings.Join(before, "")+encodeMarker(tag, text))); err != nil {
 		return fmt.Errorf("cannot report to the parent: %w", err)
 	}
 	return nil

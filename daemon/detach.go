@@ -21,6 +21,7 @@ const (
 	markerPrefix = "\x00krenew-daemon "
 	readyTag     = "ready"
 	failTag      = "fail"
+	hintTag      = "hint" // before failTag: what the user can do about it
 )
 
 // maxOutput bounds what Detach keeps of the child's diagnostics, so that a
@@ -36,6 +37,7 @@ type StartError struct {
 	PID      int
 	Output   string         // what the child wrote to stdout/stderr before it failed
 	Message  string         // what the child passed to Fail, if it did
+	Hint     string         // the hint the child passed to FailWith, if any
 	ExitCode int            // the child's exit status; -1 if it was killed
 	Signal   syscall.Signal // the signal that killed the child, if one did
 	TimedOut bool           // the child was killed because it was not ready in time
@@ -148,6 +150,7 @@ type watch struct {
 	output   strings.Builder
 	message  string
 	failed   bool // the child called Fail
+	hint     string
 }
 
 func (w *watch) run(pr *os.File) (int, string, error) {
@@ -179,6 +182,8 @@ func (w *watch) run(pr *os.File) (int, string, error) {
 			case failTag:
 				w.failed = true
 				w.message = text
+			case hintTag:
+				w.hint = text
 			}
 		case <-w.deadline.C:
 			return 0, "", w.kill()
@@ -225,6 +230,7 @@ func (w *watch) failure(st *os.ProcessState, timedOut bool) error {
 		PID:      w.child.Pid,
 		Output:   w.output.String(),
 		Message:  w.message,
+		Hint:     w.hint,
 		ExitCode: -1,
 		TimedOut: timedOut && !w.failed,
 		Timeout:  w.timeout,

@@ -187,6 +187,26 @@ func TestDetachFail(t *testing.T) {
 	assertReaped(t, se.PID)
 }
 
+// The parent can print what the child would have printed in the
+// foreground: the error, its hint, and the exit status.
+func TestDetachFailWithHint(t *testing.T) {
+	_, _, err := detachHelper(t, "fail-hint", 30*time.Second)
+	se := asStartError(t, err)
+	if se.Message != "cannot write credential cache FILE:/x: read-only file system" {
+		t.Errorf("message %q", se.Message)
+	}
+	if se.Hint != "choose another cache with -k" {
+		t.Errorf("hint %q", se.Hint)
+	}
+	if se.ExitCode != 4 {
+		t.Errorf("exit code %d, want 4", se.ExitCode)
+	}
+	if se.Output != "" {
+		t.Errorf("the hint leaked into the output: %q", se.Output)
+	}
+	assertReaped(t, se.PID)
+}
+
 func TestDetachChildExitsWithoutFail(t *testing.T) {
 	_, _, err := detachHelper(t, "crash", 30*time.Second)
 	se := asStartError(t, err)

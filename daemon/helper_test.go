@@ -106,6 +106,9 @@ func runHelper(mode string, args []string) int {
 		fmt.Fprintln(os.Stderr, "diagnostic before failing")
 		Fail("cannot take the lock: boom")
 		return 1
+	case "fail-hint":
+		FailWith("cannot write credential cache FILE:/x: read-only file system", "choose another cache with -k")
+		return 4
 	case "crash":
 		fmt.Fprint(os.Stderr, "fatal: no way\n")
 		return 3
