@@ -7,6 +7,7 @@ import (
 
 	"github.com/krenew/krenew/ccache"
 	"github.com/krenew/krenew/renew"
+	"github.com/krenew/krenew/renew/krb5conf"
 )
 
 // One-shot tickets live long enough that no measurement meets an expiry.
@@ -27,7 +28,7 @@ func (b *bench) renewal(ctx context.Context, res *results) error {
 			return err
 		}
 	}
-	conf, err := renew.LoadKrb5Conf()
+	conf, err := krb5conf.Load()
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %v", b.kdc.Krb5Conf, err)
 	}

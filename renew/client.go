@@ -13,25 +13,24 @@ import (
 	"github.com/jcmturner/gokrb5/v8/types"
 
 	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/renew/krb5conf"
 )
 
 // Client performs krenew's two KDC exchanges for the realms of one
 // krb5.conf. It holds no secret between calls.
 type Client struct {
-	Conf *Krb5Conf
+	Conf *krb5conf.Conf
 	// AttemptTimeout bounds each try of each KDC; zero means 3 seconds.
 	AttemptTimeout time.Duration
 }
 
 func (c *Client) transportFor(principal, realm string) (transport, error) {
 	kdcs, err := c.Conf.KDCs(realm)
-	var classified *Error
+	var lookup *krb5conf.DNSLookupError
 	switch {
-	case errors.As(err, &classified):
+	case errors.As(err, &lookup):
 		// KDCs knows a failed DNS lookup from a realm nobody configured.
-		e := *classified
-		e.Principal = principal
-		return transport{}, &e
+		return transport{}, &Error{Kind: KindKDCUnreachable, Principal: principal, Realm: lookup.Realm, Err: lookup.Err}
 	case err != nil:
 		return transport{}, &Error{Kind: KindRealmNotConfigured, Principal: principal, Realm: realm, Err: err}
 	}

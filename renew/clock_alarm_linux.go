@@ -17,11 +17,12 @@ import (
 // next renewal and still wake on time. A spurious early wake-up is
 // harmless: the engine re-plans on every wake-up.
 type AlarmClock struct {
-	fd    int
-	f     *os.File // the same descriptor, read through Go's poller
-	armed chan struct{}
-	mu    sync.Mutex
-	cur   chan time.Time
+	fd     int
+	f      *os.File // the same descriptor, read through Go's poller
+	armed  chan struct{}
+	mu     sync.Mutex
+	cur    chan time.Time
+	closed bool
 }
 
 // NewAlarmClock makes an AlarmClock; it fails where timerfd is missing,
@@ -44,19 +45,37 @@ func (c *AlarmClock) After(d time.Duration) <-chan time.Time {
 		ch <- c.Now()
 		return ch
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return time.After(d)
+	}
 	deadline := time.Now().Add(d).UnixNano()
 	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(deadline)}
 	if err := unix.TimerfdSettime(c.fd, unix.TFD_TIMER_ABSTIME|unix.TFD_TIMER_CANCEL_ON_SET, &spec, nil); err != nil {
 		return time.After(d)
 	}
-	c.mu.Lock()
 	c.cur = ch
-	c.mu.Unlock()
 	select {
 	case c.armed <- struct{}{}:
 	default:
 	}
 	return ch
+}
+
+// Close releases the timerfd and ends the goroutine that reads it. A
+// sleep still pending never ends; After on a closed AlarmClock falls back
+// to Go's timers. Closing twice is harmless.
+func (c *AlarmClock) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	close(c.armed)
+	c.mu.Unlock()
+	return c.f.Close()
 }
 
 // deliver reads one expiry per arming; the read also ends with ECANCELED
@@ -67,8 +86,11 @@ func (c *AlarmClock) deliver() {
 	for range c.armed {
 		_, _ = c.f.Read(buf[:])
 		c.mu.Lock()
-		ch := c.cur
+		ch, closed := c.cur, c.closed
 		c.mu.Unlock()
+		if closed {
+			return
+		}
 		select {
 		case ch <- c.Now():
 		default:

@@ -13,3 +13,6 @@ type AlarmClock struct{ WallClock }
 func NewAlarmClock() (*AlarmClock, error) {
 	return nil, errors.New("wall-clock alarms need Linux timerfd")
 }
+
+// Close does nothing: there is no AlarmClock to release off Linux.
+func (c *AlarmClock) Close() error { return nil }

@@ -12,6 +12,7 @@ func TestAlarmClockFiresAtItsDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer c.Close()
 	start := time.Now()
 	select {
 	case <-c.After(150 * time.Millisecond):
@@ -44,5 +45,29 @@ func TestAlarmClockFiresAtItsDeadline(t *testing.T) {
 	case <-c.After(0):
 	case <-time.After(time.Second):
 		t.Fatal("a zero sleep did not end at once")
+	}
+}
+
+func TestAlarmClockClose(t *testing.T) {
+	c, err := NewAlarmClock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := c.After(time.Hour)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	select {
+	case <-pending:
+		t.Error("a sleep pending at Close ended")
+	default:
+	}
+	select {
+	case <-c.After(10 * time.Millisecond):
+	case <-time.After(5 * time.Second):
+		t.Fatal("After on a closed AlarmClock never fired")
 	}
 }

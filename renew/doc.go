@@ -1,5 +1,5 @@
 // Package renew owns everything krenew says to a KDC and when it says it:
-// reading krb5.conf, the AS exchange that turns a password into a renewable
+// reading krb5.conf (package krb5conf), the AS exchange that turns a password into a renewable
 // TGT, the TGS exchange with the RENEW option, the transport that carries
 // both to every KDC of a realm, and the classification of what went wrong
 // into the few kinds of failure a user can act on.

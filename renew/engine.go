@@ -231,13 +231,9 @@ func (l *loop) turn(ctx context.Context) (Outcome, bool, error) {
 			acquire, at = true, l.cfg.Policy.refreshPoint(l.cur)
 		}
 	}
-	if l.cfg.Policy.Always && l.cfg.Policy.Interval > 0 {
-		if l.nextTick.IsZero() {
-			l.nextTick = now.Add(l.cfg.Policy.Interval)
-		} else if !now.Before(l.nextTick) {
-			l.tick = true
-			l.nextTick = now.Add(l.cfg.Policy.Interval)
-		}
+	var due bool
+	if l.nextTick, due = l.cfg.Policy.tick(now, l.nextTick); due {
+		l.tick = true
 	}
 	switch {
 	case l.failures > 0:
@@ -267,20 +263,13 @@ func (l *loop) turn(ctx context.Context) (Outcome, bool, error) {
 	return l.renew(ctx, now, forced)
 }
 
-// withJitter moves the planned renewal earlier by a random amount, up to
-// a tenth of the lifetime and at most five minutes, so that a thousand
-// users who logged in at 9:00 do not all renew in the same second.
+// withJitter is Policy.jittered with one draw per ticket.
 func (l *loop) withJitter(at time.Time) time.Time {
 	if !l.jitterFor.Equal(l.cur.EndTime) {
-		life := l.cur.EndTime.Sub(l.cur.StartTime)
-		l.jitter = l.cfg.Rand(min(life/10, 5*time.Minute))
+		l.jitter = l.cfg.Rand(l.cfg.Policy.jitterBound(l.cur))
 		l.jitterFor = l.cur.EndTime
 	}
-	p := at.Add(-l.jitter)
-	if p.Before(l.cur.StartTime) {
-		p = l.cur.StartTime
-	}
-	return p
+	return l.cfg.Policy.jittered(l.cur, at, l.jitter)
 }
 
 // floor is Policy.notBefore for the ticket in hand and the last renewal.
@@ -465,10 +454,7 @@ func (l *loop) renew(ctx context.Context, now time.Time, forced bool) (Outcome, 
 // failed applies the error mode: give up (an error for Run), or retry
 // after a backoff that never reaches past the ticket's end.
 func (l *loop) failed(err error, now time.Time, permanent bool) (Outcome, bool, error) {
-	switch {
-	case l.cfg.Errors == ExitOnError:
-		return Stopped, true, err
-	case permanent && l.cfg.Errors != IgnoreErrors:
+	if l.cfg.Policy.giveUp(l.cfg.Errors, permanent) {
 		return Stopped, true, err
 	}
 	l.noteFailure(err, now)
@@ -478,38 +464,15 @@ func (l *loop) failed(err error, now time.Time, permanent bool) (Outcome, bool, 
 func (l *loop) noteFailure(err error, now time.Time) {
 	l.failures++
 	l.lastErr = err.Error()
-	delay := l.backoff()
-	if !l.cur.EndTime.IsZero() {
-		// One last try shortly before the end beats sleeping past it.
-		if last := l.cur.EndTime.Add(-time.Second); now.Add(delay).After(last) && last.After(now) {
-			delay = last.Sub(now)
-		}
-	}
+	delay := l.cfg.Policy.backoff(l.cur, l.failures, l.cfg.BackoffInitial, l.cfg.BackoffMax, l.cfg.Rand)
+	var floor time.Time
 	if !l.needNew {
-		// The message should say when the retry really comes.
-		if f := l.floor(now); now.Add(delay).Before(f) {
-			delay = f.Sub(now)
-		}
+		floor = l.floor(now)
 	}
+	delay = l.cfg.Policy.retryDelay(now, delay, l.cur, floor)
 	l.retryAt = now.Add(delay)
 	l.plan = l.retryAt
 	l.cfg.Log.Warnf("%v; retrying in %s", err, delay.Round(time.Second))
-}
-
-// backoff is capped exponential backoff with jitter. The cap shrinks with
-// short tickets, so that a KDC back from an outage is noticed while the
-// ticket is still valid.
-func (l *loop) backoff() time.Duration {
-	limit := l.cfg.BackoffMax
-	if life := l.cur.EndTime.Sub(l.cur.StartTime); life > 0 {
-		limit = min(limit, max(life/8, time.Second))
-	}
-	d := l.cfg.BackoffInitial
-	for i := 1; i < l.failures && d < limit; i++ {
-		d *= 2
-	}
-	d = min(d, limit)
-	return d + l.cfg.Rand(d/2)
 }
 
 // sleep waits for the planned time, a signal or ctx, never longer than
@@ -518,15 +481,7 @@ func (l *loop) backoff() time.Duration {
 // minute.
 func (l *loop) sleep(ctx context.Context) (Outcome, bool) {
 	now := l.cfg.Clock.Now()
-	d := min(l.plan.Sub(now), l.cfg.MaxSleep)
-	if iv := l.cfg.Policy.Interval; iv > 0 {
-		d = min(d, iv)
-	}
-	if !l.nextTick.IsZero() {
-		d = min(d, l.nextTick.Sub(now))
-	}
-	d = max(d, 0)
-	wakeup := l.cfg.Clock.After(d)
+	wakeup := l.cfg.Clock.After(l.cfg.Policy.sleepFor(now, l.plan, l.nextTick, l.cfg.MaxSleep))
 	for {
 		select {
 		case <-ctx.Done():
@@ -563,16 +518,6 @@ func (l *loop) publish() {
 	if l.cfg.OnStatus != nil {
 		l.cfg.OnStatus(l.status())
 	}
-}
-
-// retryable: failures a later attempt can fix. An expired or
-// non-renewable ticket, or a KDC that says no to this client, cannot.
-func retryable(err error) bool {
-	switch KindOf(err) {
-	case KindTicketExpired, KindNotRenewable, KindUnknownPrincipal, KindClientRevoked, KindRealmNotConfigured:
-		return false
-	}
-	return true
 }
 
 func sigName(s os.Signal) string {

@@ -7,6 +7,8 @@ import (
 	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
+
+	"github.com/krenew/krenew/renew/krb5conf"
 )
 
 // The same code means "your password" in an AS exchange and "your
@@ -46,7 +48,7 @@ func TestKindFromKRBError(t *testing.T) {
 // failure, not a success: the real KDC cannot be made to lie, so this is
 // checked on a crafted reply.
 func TestVerifyASDetectsClockSkew(t *testing.T) {
-	c := &Client{Conf: &Krb5Conf{}}
+	c := &Client{Conf: &krb5conf.Conf{}}
 	p, _ := ParsePrincipal("alice@R", "R")
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	req, err := c.newASReq(InitialRequest{Principal: p, Lifetime: time.Hour, Renewable: 2 * time.Hour}, now, passwordEtypes)

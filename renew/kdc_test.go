@@ -9,11 +9,12 @@ import (
 
 	"github.com/krenew/krenew/ccache"
 	"github.com/krenew/krenew/internal/testkdc"
+	"github.com/krenew/krenew/renew/krb5conf"
 )
 
 func clientFor(t *testing.T, k *testkdc.KDC) *Client {
 	t.Helper()
-	conf, err := ParseKrb5Conf([]string{k.Krb5Conf})
+	conf, err := krb5conf.Parse([]string{k.Krb5Conf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestInitialOverTCPWithRealmLibdefaults(t *testing.T) {
 	if err := os.WriteFile(conf, append(base, extra...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	parsed, err := ParseKrb5Conf([]string{conf})
+	parsed, err := krb5conf.Parse([]string{conf})
 	if err != nil {
 		t.Fatal(err)
 	}

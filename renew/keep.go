@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/renew/krb5conf"
 )
 
 // KeepConfig says whose ticket Keep maintains, from which keytab, where.
@@ -43,7 +44,7 @@ type KeepConfig struct {
 // cache beyond the per-update file lock: to have one maintainer per cache
 // across processes, run the krenew command instead.
 func Keep(ctx context.Context, cfg KeepConfig) error {
-	conf, err := LoadKrb5Conf()
+	conf, err := krb5conf.Load()
 	if err != nil {
 		return err
 	}

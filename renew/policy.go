@@ -8,6 +8,13 @@ import (
 
 // Policy decides when a ticket is renewed. The zero Policy is the default
 // rule from CLI.md.
+//
+// This file is the whole "when" of the engine: the renewal point and its
+// floor, the jitter, the -a tick, how long to sleep, the backoff after a
+// failure, whether a failure can be retried and whether it ends the loop.
+// Everything here is a pure function of times, counts, errors and (for the
+// random draws) the Rand it is given; the engine in engine.go keeps the
+// state and does the I/O.
 type Policy struct {
 	// MinLifetime (-H): renew early enough that at least this much
 	// lifetime is left.
@@ -71,4 +78,118 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// ---- -a ----
+
+// tick is the -a rule: with Always and an Interval, every Interval a
+// wake-up is due, which renews as soon as the floor allows. next is when
+// the coming tick falls (zero: no tick planned yet, so the first is one
+// Interval from now); tick returns the tick after that and whether one is
+// due at now. Without -a it returns next unchanged and never a due tick.
+func (p Policy) tick(now, next time.Time) (time.Time, bool) {
+	if !p.Always || p.Interval <= 0 {
+		return next, false
+	}
+	if next.IsZero() {
+		return now.Add(p.Interval), false
+	}
+	if !now.Before(next) {
+		return now.Add(p.Interval), true
+	}
+	return next, false
+}
+
+// ---- jitter ----
+
+// jitterBound is the most the planned renewal of tgt moves earlier: a
+// tenth of its lifetime and at most five minutes, so that a thousand
+// users who logged in at 9:00 do not all renew in the same second.
+func (p Policy) jitterBound(tgt ccache.Credential) time.Duration {
+	life := tgt.EndTime.Sub(tgt.StartTime)
+	return min(life/10, 5*time.Minute)
+}
+
+// jittered moves at earlier by jitter (a draw up to jitterBound), but not
+// before the ticket's start.
+func (p Policy) jittered(tgt ccache.Credential, at time.Time, jitter time.Duration) time.Time {
+	at = at.Add(-jitter)
+	if at.Before(tgt.StartTime) {
+		at = tgt.StartTime
+	}
+	return at
+}
+
+// ---- sleeping ----
+
+// sleepFor is how long the engine sleeps at now: until plan, but never
+// longer than maxSleep or the -K Interval, nor past the next -a tick
+// (zero: none), so that a resume from suspend or a clock jump is noticed
+// in time; never negative.
+func (p Policy) sleepFor(now, plan, nextTick time.Time, maxSleep time.Duration) time.Duration {
+	d := min(plan.Sub(now), maxSleep)
+	if p.Interval > 0 {
+		d = min(d, p.Interval)
+	}
+	if !nextTick.IsZero() {
+		d = min(d, nextTick.Sub(now))
+	}
+	return max(d, 0)
+}
+
+// ---- after a failure ----
+
+// retryable: failures a later attempt can fix. An expired or
+// non-renewable ticket, or a KDC that says no to this client, cannot.
+func retryable(err error) bool {
+	switch KindOf(err) {
+	case KindTicketExpired, KindNotRenewable, KindUnknownPrincipal, KindClientRevoked, KindRealmNotConfigured:
+		return false
+	}
+	return true
+}
+
+// giveUp is the error mode's decision on a failed renewal: -x gives up on
+// the first failure, the default on a permanent one (the KDC refused, the
+// ticket expired), -i never; otherwise the renewal is retried.
+func (p Policy) giveUp(mode ErrorMode, permanent bool) bool {
+	switch {
+	case mode == ExitOnError:
+		return true
+	case permanent && mode != IgnoreErrors:
+		return true
+	}
+	return false
+}
+
+// backoff is capped exponential backoff with jitter after the given
+// number of consecutive failures (1 for the first): initial doubles up to
+// limit, plus a draw of up to half. The cap shrinks with short tickets, so
+// that a KDC back from an outage is noticed while tgt is still valid.
+func (p Policy) backoff(tgt ccache.Credential, failures int, initial, limit time.Duration, rand func(time.Duration) time.Duration) time.Duration {
+	if life := tgt.EndTime.Sub(tgt.StartTime); life > 0 {
+		limit = min(limit, max(life/8, time.Second))
+	}
+	d := initial
+	for i := 1; i < failures && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	return d + rand(d/2)
+}
+
+// retryDelay adjusts a backoff delay so that the retry never sleeps past
+// tgt's end (one last try a second before it beats that), and so that it
+// says when the retry really comes: not before floor (zero: no floor, as
+// when there is no ticket to renew).
+func (p Policy) retryDelay(now time.Time, delay time.Duration, tgt ccache.Credential, floor time.Time) time.Duration {
+	if !tgt.EndTime.IsZero() {
+		if last := tgt.EndTime.Add(-time.Second); now.Add(delay).After(last) && last.After(now) {
+			delay = last.Sub(now)
+		}
+	}
+	if now.Add(delay).Before(floor) {
+		delay = floor.Sub(now)
+	}
+	return delay
 }

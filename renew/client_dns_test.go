@@ -4,10 +4,46 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/krenew/krenew/renew/krb5conf"
 )
+
+// stubSRV replaces krb5conf's DNS lookup for one test, so that no test
+// queries a real resolver.
+func stubSRV(t *testing.T, fn func(service, proto, name string) ([]*net.SRV, error)) {
+	t.Helper()
+	old := krb5conf.LookupSRV
+	krb5conf.LookupSRV = func(_ context.Context, service, proto, name string) (string, []*net.SRV, error) {
+		srvs, err := fn(service, proto, name)
+		return "", srvs, err
+	}
+	t.Cleanup(func() { krb5conf.LookupSRV = old })
+}
+
+// writeConf writes files under a temporary directory and returns it.
+func writeConf(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func mustParse(t *testing.T, paths ...string) *krb5conf.Conf {
+	t.Helper()
+	c, err := krb5conf.Parse(paths)
+	if err != nil {
+		t.Fatalf("Parse(%v): %v", paths, err)
+	}
+	return c
+}
 
 // A resolver that cannot be asked, or does not answer, is a KDC that
 // cannot be reached, retried by a daemon; only an answer that there are no

@@ -1,4 +1,4 @@
-package renew
+package krb5conf
 
 import (
 	"errors"
@@ -321,7 +321,7 @@ func includableName(name string) bool {
 
 type profile struct{ files []*profNode }
 
-// roots tolerates a nil profile: a Krb5Conf built by hand has no files.
+// roots tolerates a nil profile: a Conf built by hand has no files.
 func (t *profile) roots() []*profNode {
 	if t == nil {
 		return nil

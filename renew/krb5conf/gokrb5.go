@@ -1,4 +1,4 @@
-package renew
+package krb5conf
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // parser accepts: no includes, no subsections in [libdefaults], one value
 // for single-valued settings (MIT's first, where gokrb5 would keep its
 // last), values normalised or dropped when gokrb5 would reject them.
-func (c *Krb5Conf) renderForGokrb5() string {
+func (c *Conf) renderForGokrb5() string {
 	var b strings.Builder
 	b.WriteString("[libdefaults]\n")
 	libdefaults := c.gokrb5Libdefaults()
@@ -89,7 +89,7 @@ var enctypeListKeys = map[string]bool{
 // gokrb5Libdefaults returns key/value pairs for [libdefaults], each one
 // checked against gokrb5's parser on its own so that one odd value costs
 // only that setting.
-func (c *Krb5Conf) gokrb5Libdefaults() [][2]string {
+func (c *Conf) gokrb5Libdefaults() [][2]string {
 	lib := []string{"libdefaults"}
 	allowWeak := "false"
 	if v, ok := mitBoolean(c.tree.first(lib, "allow_weak_crypto")); ok && v {
@@ -124,11 +124,11 @@ func (c *Krb5Conf) gokrb5Libdefaults() [][2]string {
 	return out
 }
 
-func (c *Krb5Conf) warnf(format string, args ...any) {
+func (c *Conf) warnf(format string, args ...any) {
 	c.Warnings = append(c.Warnings, fmt.Sprintf(format, args...))
 }
 
-func (c *Krb5Conf) firstLibdefault(key string) (string, bool) {
+func (c *Conf) firstLibdefault(key string) (string, bool) {
 	v := c.tree.values([]string{"libdefaults"}, key)
 	if len(v) == 0 {
 		return "", false
@@ -146,7 +146,7 @@ func enctypeIDs(cfg *config.Config, key string) []int32 {
 	return cfg.LibDefaults.PermittedEnctypeIDs
 }
 
-func (c *Krb5Conf) normalizeLibdefault(key, raw string, set bool) (string, bool) {
+func (c *Conf) normalizeLibdefault(key, raw string, set bool) (string, bool) {
 	switch {
 	case enctypeListKeys[key]:
 		if !set {

@@ -1,4 +1,4 @@
-package renew
+package krb5conf
 
 import (
 	"context"
@@ -20,8 +20,8 @@ import (
 func stubSRV(t *testing.T, fn func(service, proto, name string) ([]*net.SRV, error)) *[]string {
 	t.Helper()
 	var asked []string
-	old := lookupSRV
-	lookupSRV = func(_ context.Context, service, proto, name string) (string, []*net.SRV, error) {
+	old := LookupSRV
+	LookupSRV = func(_ context.Context, service, proto, name string) (string, []*net.SRV, error) {
 		asked = append(asked, "_"+service+"._"+proto+"."+name)
 		if fn == nil {
 			t.Errorf("unexpected DNS lookup of _%s._%s.%s", service, proto, name)
@@ -30,7 +30,7 @@ func stubSRV(t *testing.T, fn func(service, proto, name string) ([]*net.SRV, err
 		srvs, err := fn(service, proto, name)
 		return "", srvs, err
 	}
-	t.Cleanup(func() { lookupSRV = old })
+	t.Cleanup(func() { LookupSRV = old })
 	return &asked
 }
 
@@ -51,16 +51,16 @@ func writeConf(t *testing.T, files map[string]string) string {
 	return dir
 }
 
-func mustParse(t *testing.T, paths ...string) *Krb5Conf {
+func mustParse(t *testing.T, paths ...string) *Conf {
 	t.Helper()
-	c, err := ParseKrb5Conf(paths)
+	c, err := Parse(paths)
 	if err != nil {
-		t.Fatalf("ParseKrb5Conf(%v): %v", paths, err)
+		t.Fatalf("Parse(%v): %v", paths, err)
 	}
 	return c
 }
 
-func wantKDCs(t *testing.T, c *Krb5Conf, realm string, want ...string) {
+func wantKDCs(t *testing.T, c *Conf, realm string, want ...string) {
 	t.Helper()
 	got, err := c.KDCs(realm)
 	if err != nil {
@@ -355,7 +355,7 @@ func TestKrb5ConfIncludeErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := writeConf(t, tt.files)
-			_, err := ParseKrb5Conf([]string{filepath.Join(dir, "main.conf")})
+			_, err := Parse([]string{filepath.Join(dir, "main.conf")})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %v, want one containing %q", err, tt.want)
 			}
@@ -382,7 +382,7 @@ func TestKrb5ConfSyntaxErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := writeConf(t, map[string]string{"krb5.conf": tt.text})
-			_, err := ParseKrb5Conf([]string{filepath.Join(dir, "krb5.conf")})
+			_, err := Parse([]string{filepath.Join(dir, "krb5.conf")})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %v, want one containing %q", err, tt.want)
 			}
@@ -654,7 +654,7 @@ func TestLoadKrb5Conf(t *testing.T) {
 	})
 	missing := filepath.Join(dir, "missing.conf")
 	t.Setenv("KRB5_CONFIG", missing+":"+filepath.Join(dir, "one.conf")+"::"+filepath.Join(dir, "two.conf")+":"+filepath.Join(dir, "confdir"))
-	c, err := LoadKrb5Conf()
+	c, err := Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -671,7 +671,7 @@ func TestLoadKrb5Conf(t *testing.T) {
 	// empty KRB5_CONFIG names no file (MIT then skips /etc/krb5.conf too).
 	for _, v := range []string{missing, ""} {
 		t.Setenv("KRB5_CONFIG", v)
-		c, err = LoadKrb5Conf()
+		c, err = Load()
 		if err != nil {
 			t.Fatalf("KRB5_CONFIG=%q: %v", v, err)
 		}
@@ -700,7 +700,7 @@ func TestIncludeOfFIFODoesNotHang(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		c, err := ParseKrb5Conf([]string{conf})
+		c, err := Parse([]string{conf})
 		if err == nil && c.DefaultRealm != "X.TEST" {
 			err = fmt.Errorf("default realm %q", c.DefaultRealm)
 		}

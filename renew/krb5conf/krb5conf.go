@@ -1,4 +1,4 @@
-package renew
+package krb5conf
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/config"
 )
 
-// Krb5Conf is the Kerberos configuration as MIT's libkrb5 reads it, plus the
+// Conf is the Kerberos configuration as MIT's libkrb5 reads it, plus the
 // subset gokrb5 can take.
 //
 // MIT's profile syntax (include/includedir, final markers, per-realm
@@ -18,7 +18,7 @@ import (
 // into a tree first; gokrb5 only ever sees a canonical rendering of the
 // relations it understands, because its own parser rejects much of what real
 // krb5.conf files contain.
-type Krb5Conf struct {
+type Conf struct {
 	Files             []string       // files actually read, in order, includes too
 	Config            *config.Config // gokrb5's view, from the canonical rendering
 	DefaultRealm      string         // [libdefaults] default_realm, "" if unset
@@ -31,24 +31,24 @@ type Krb5Conf struct {
 	tree *profile
 }
 
-// LoadKrb5Conf reads the files named in KRB5_CONFIG (colon-separated),
+// Load reads the files named in KRB5_CONFIG (colon-separated),
 // else /etc/krb5.conf. Missing files are skipped, as MIT does; if none
 // exists the result is an empty configuration, and asking it for a realm
 // gives the error that matters. As in MIT, a KRB5_CONFIG that is set but
 // empty names no file at all.
-func LoadKrb5Conf() (*Krb5Conf, error) {
+func Load() (*Conf, error) {
 	paths := []string{"/etc/krb5.conf"}
 	if v, ok := os.LookupEnv("KRB5_CONFIG"); ok {
 		paths = filepath.SplitList(v)
 	}
-	return ParseKrb5Conf(paths)
+	return Parse(paths)
 }
 
-// ParseKrb5Conf reads the given files in order; for a setting made in more
+// Parse reads the given files in order; for a setting made in more
 // than one, the first file wins (MIT's rule), and a section or subsection
 // marked final ("[realms]*", "X = {" ... "}*") hides later files' copies.
 // A directory in the list is read like an includedir.
-func ParseKrb5Conf(paths []string) (*Krb5Conf, error) {
+func Parse(paths []string) (*Conf, error) {
 	p := &profileParser{}
 	tree := &profile{}
 	for _, path := range paths {
@@ -77,7 +77,7 @@ func ParseKrb5Conf(paths []string) (*Krb5Conf, error) {
 		}
 		tree.files = append(tree.files, root)
 	}
-	c := &Krb5Conf{Files: p.read, Warnings: p.warnings, tree: tree}
+	c := &Conf{Files: p.read, Warnings: p.warnings, tree: tree}
 	c.DefaultRealm = tree.first([]string{"libdefaults"}, "default_realm")
 	c.DefaultCCacheName = tree.first([]string{"libdefaults"}, "default_ccache_name")
 	c.KCMSocket = tree.first([]string{"libdefaults"}, "kcm_socket")
@@ -99,7 +99,7 @@ func ParseKrb5Conf(paths []string) (*Krb5Conf, error) {
 // [libdefaults] first, then the top level. MIT reads forwardable,
 // proxiable, noaddresses, canonicalize, ticket_lifetime and renew_lifetime
 // this way when getting initial tickets; Config only has the top level.
-func (c *Krb5Conf) Libdefault(realm, key string) (string, bool) {
+func (c *Conf) Libdefault(realm, key string) (string, bool) {
 	if v := c.tree.values([]string{"libdefaults", realm}, key); len(v) > 0 {
 		return v[0], true
 	}
@@ -111,7 +111,7 @@ func (c *Krb5Conf) Libdefault(realm, key string) (string, bool) {
 
 // LibdefaultBool is Libdefault read as MIT's krb5_libdefault_boolean does:
 // only y, yes, true, t, 1 and on are true; any other value set is false.
-func (c *Krb5Conf) LibdefaultBool(realm, key string) (value, set bool) {
+func (c *Conf) LibdefaultBool(realm, key string) (value, set bool) {
 	v, set := c.Libdefault(realm, key)
 	if !set {
 		return false, false

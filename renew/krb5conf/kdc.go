@@ -1,4 +1,4 @@
-package renew
+package krb5conf
 
 import (
 	"context"
@@ -15,9 +15,8 @@ import (
 // when the realm lists none and dns_lookup_kdc allows it (MIT's default),
 // from DNS SRV records. Entries krenew cannot use (MS-KKDCP https:// URLs)
 // are left out; malformed entries are an error, as they are for MIT. A DNS
-// lookup that fails, rather than finding no records, is a
-// KindKDCUnreachable *Error.
-func (c *Krb5Conf) KDCs(realm string) ([]string, error) {
+// lookup that fails, rather than finding no records, is a *DNSLookupError.
+func (c *Conf) KDCs(realm string) ([]string, error) {
 	kdcs, err := c.configuredKDCs(realm)
 	if err != nil {
 		return nil, err
@@ -39,7 +38,7 @@ func (c *Krb5Conf) KDCs(realm string) ([]string, error) {
 		// configuration; a resolver that cannot be asked says nothing, and
 		// a daemon must retry as it would for a KDC that does not answer.
 		if err != nil && !dnsNotFound(err) {
-			return nil, &Error{Kind: KindKDCUnreachable, Realm: realm,
+			return nil, &DNSLookupError{Realm: realm,
 				Err: fmt.Errorf("realm %q has no kdc in %s, and the DNS lookup of its KDCs failed (%w)", realm, c.filesText(), err)}
 		}
 		reason := "no SRV records"
@@ -51,7 +50,20 @@ func (c *Krb5Conf) KDCs(realm string) ([]string, error) {
 	return nil, fmt.Errorf("realm %q has no kdc in %s", realm, c.filesText())
 }
 
-func (c *Krb5Conf) filesText() string {
+// DNSLookupError is KDCs' error when the realm has no kdc in krb5.conf and
+// the DNS lookup of its KDCs failed, rather than answering that there are
+// no records: the KDCs cannot be reached, which says nothing about the
+// configuration, so callers should treat it as they treat a KDC that does
+// not answer. Err wraps the resolver's error.
+type DNSLookupError struct {
+	Realm string
+	Err   error
+}
+
+func (e *DNSLookupError) Error() string { return e.Err.Error() }
+func (e *DNSLookupError) Unwrap() error { return e.Err }
+
+func (c *Conf) filesText() string {
 	if len(c.Files) == 0 {
 		return "krb5.conf (no configuration file found; set KRB5_CONFIG or create /etc/krb5.conf)"
 	}
@@ -59,7 +71,7 @@ func (c *Krb5Conf) filesText() string {
 }
 
 // configuredKDCs parses the realm's kdc entries, skipping https:// ones.
-func (c *Krb5Conf) configuredKDCs(realm string) ([]string, error) {
+func (c *Conf) configuredKDCs(realm string) ([]string, error) {
 	var out []string
 	for _, v := range c.tree.values([]string{"realms", realm}, "kdc") {
 		if strings.HasPrefix(strings.ToLower(v), "https://") {
@@ -110,7 +122,7 @@ func parseKDCAddress(s string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
-func (c *Krb5Conf) dnsLookupKDC() bool {
+func (c *Conf) dnsLookupKDC() bool {
 	lib := []string{"libdefaults"}
 	for _, key := range []string{"dns_lookup_kdc", "dns_fallback"} {
 		if v, ok := mitBoolean(c.tree.first(lib, key)); ok {
@@ -120,8 +132,10 @@ func (c *Krb5Conf) dnsLookupKDC() bool {
 	return true
 }
 
-// lookupSRV is net.DefaultResolver.LookupSRV; tests replace it.
-var lookupSRV = net.DefaultResolver.LookupSRV
+// LookupSRV is the lookup KDCs uses for SRV records,
+// net.DefaultResolver.LookupSRV. Tests, here and in packages that use this
+// one, replace it so that none queries a real resolver.
+var LookupSRV = net.DefaultResolver.LookupSRV
 
 // lookupKDCsInDNS asks for _kerberos._udp and _kerberos._tcp records, as
 // MIT does, and merges them in priority order without duplicates. The
@@ -138,7 +152,7 @@ func lookupKDCsInDNS(realm string) ([]string, error) {
 	seen := map[string]bool{}
 	var firstErr error
 	for _, proto := range []string{"udp", "tcp"} {
-		_, srvs, err := lookupSRV(ctx, "kerberos", proto, name)
+		_, srvs, err := LookupSRV(ctx, "kerberos", proto, name)
 		if err != nil {
 			// A failure outranks a not-found: with one of the two names
 			// unanswered, DNS has not said that the realm has no KDC.

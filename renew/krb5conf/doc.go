@@ -1,0 +1,7 @@
+// Package krb5conf reads krb5.conf the way MIT's libkrb5 does: the profile
+// parser (sections, subsections, final markers, quoting), include and
+// includedir expansion, several files in KRB5_CONFIG with the first file
+// winning, per-realm [libdefaults] lookups, and the KDCs of a realm, from
+// krb5.conf or, failing that, from DNS SRV records. It also renders the
+// subset gokrb5 understands into a gokrb5 config.Config.
+package krb5conf
