@@ -32,19 +32,17 @@ type principalGuard struct {
 	p    Principal
 }
 
-// cacheNamer is the optional interface the command line asks for the
-// resolved cache name; the guard must not hide it.
-type cacheNamer interface{ CacheName() (string, error) }
-
+// namedPrincipalGuard is a principalGuard over a CacheNamer: the command
+// line asks for the resolved cache name, and the guard must not hide it.
 type namedPrincipalGuard struct {
 	principalGuard
-	cacheNamer
+	CacheNamer
 }
 
 func guardPrincipal(s Store, n Name, p Principal) Store {
 	g := principalGuard{Store: s, name: n.String(), p: p}
-	if c, ok := s.(cacheNamer); ok {
-		return namedPrincipalGuard{principalGuard: g, cacheNamer: c}
+	if c, ok := s.(CacheNamer); ok {
+		return namedPrincipalGuard{principalGuard: g, CacheNamer: c}
 	}
 	return g
 }

@@ -1,5 +1,5 @@
 // Package ccache owns Kerberos credential caches of every type MIT's
-// libkrb5 uses on Linux, behind one Store interface (store_iface.go):
+// libkrb5 uses on Linux, behind one Store interface (store.go):
 //
 //   - FILE and DIR: the on-disk format (versions 3 and 4 of MIT's
 //     ccache_file_format, parsed defensively and always written as version

@@ -2,9 +2,10 @@ package ccache
 
 import "errors"
 
-// Write strategies, in order of preference (kcmWriteInPlace goes between
-// the first two); lastWrite records which one the last Update used, after
-// kcmWriteStandIn if the default cache was written behind a stand-in.
+// Write strategies, tried in the order kcmWriteOrder gives
+// (kcmWriteInPlace goes between the first two); lastWrite records which
+// one the last Update used, after kcmWriteStandIn if the default cache was
+// written behind a stand-in.
 const (
 	kcmWriteReplace    = "REPLACE"
 	kcmWriteMove       = "GEN_NEW+MOVE_CACHE"
@@ -40,34 +41,8 @@ func (s *KCMStore) Update(fn func(old *Cache) (*Cache, error)) error {
 // write stores c as cache name, which held old (nil if it did not exist
 // or the daemon has GET_CRED_LIST, whose readers see any write whole).
 func (s *KCMStore) write(conn *kcmConn, name string, old *kcmOldCache, c *Cache) error {
-	c = withoutMarkers(c)
-	if !s.noReplace.Load() {
-		_, err := conn.call(kcmOpReplace, kcmNameArg(name), kcmReplaceArgs(kcmOffsetOf(c), c))
-		if !isUnsupported(err) {
-			s.wrote(kcmWriteReplace, err)
-			return err
-		}
-		s.noReplace.Store(true)
-	}
-	p, ok := planInPlace(old, c)
-	if !ok || s.noRemove.Load() {
-		p = nil
-	}
-	if p != nil && p.noop() {
-		s.wrote(kcmWriteInPlace, nil)
-		return nil
-	}
-	if err := s.sweepTemps(conn, name); err != nil {
-		return err
-	}
-	if s.Name == "" && old != nil && !s.noMove.Load() && !s.noStandIn.Load() {
-		strategy, err := s.writeBehindStandIn(conn, name, p, c)
-		if !errors.Is(err, errKCMNoStandIn) {
-			s.wrote(strategy, err)
-			return err
-		}
-	}
-	strategy, err := s.writeTarget(conn, name, p, c)
+	w := &kcmWrite{conn: conn, name: name, old: old, c: withoutMarkers(c)}
+	strategy, err := s.writeWith(kcmWriteOrder(), w)
 	s.wrote(strategy, err)
 	return err
 }
@@ -75,27 +50,160 @@ func (s *KCMStore) write(conn *kcmConn, name string, old *kcmOldCache, c *Cache)
 // writeTarget writes cache name itself: in place by p if there is a plan
 // and the daemon can, else whole.
 func (s *KCMStore) writeTarget(conn *kcmConn, name string, p *kcmPlan, c *Cache) (string, error) {
-	if p != nil {
-		strategy, err := s.writeInPlace(conn, name, p, c)
-		if !errors.Is(err, errKCMNoRemove) {
-			return strategy, err
-		}
-	}
-	return s.rewrite(conn, name, c)
+	return s.writeWith(kcmTargetOrder(), &kcmWrite{conn: conn, name: name, c: c, plan: p})
 }
 
 // rewrite replaces the whole cache: through a temporary cache and
 // MOVE_CACHE where the daemon can, else INITIALIZE and STORE in place.
 func (s *KCMStore) rewrite(conn *kcmConn, name string, c *Cache) (string, error) {
-	offset := kcmOffsetOf(c)
-	if !s.noMove.Load() {
-		err := s.writeViaTemp(conn, name, c, offset)
-		if !errors.Is(err, errKCMNoMove) {
-			return kcmWriteMove, err
-		}
-		s.noMove.Store(true)
+	return s.writeWith(kcmRewriteOrder(), &kcmWrite{conn: conn, name: name, c: c})
+}
+
+// kcmWrite is one write of c to cache name, for the strategies.
+type kcmWrite struct {
+	conn *kcmConn
+	name string
+	old  *kcmOldCache // see write
+	c    *Cache
+	plan *kcmPlan // the in-place plan; nil: none, or REMOVE_CRED is known missing
+}
+
+// kcmStrategy is one way of writing a cache. write returns the strategy
+// that produced the cache (empty: name), or the error of a write it tried,
+// or errKCMSkip when it does not apply or the daemon turned out to lack
+// it, having changed nothing; the next strategy is then tried.
+type kcmStrategy struct {
+	name  string
+	write func(s *KCMStore, w *kcmWrite) (string, error)
+}
+
+// errKCMSkip: a strategy does not apply; try the next one.
+var errKCMSkip = errors.New("KCM write strategy does not apply")
+
+// kcmWriteOrder is the order in which an Update tries the strategies:
+//
+//   - REPLACE first, where the daemon has it (sssd-kcm): one call, which
+//     readers see whole.
+//   - Then nothing at all if the cache already holds what fn returned;
+//     otherwise temporary caches stranded by a killed krenew are swept
+//     here, before the strategies below make temporary caches of their
+//     own.
+//   - The stand-in next, for the default cache only: it keeps readers of
+//     "KCM:" off the cache while one of the strategies after it changes
+//     it (kcm_standin.go), and tries those itself.
+//   - Then kcmTargetOrder: the cache itself, changed as little as the
+//     daemon allows.
+func kcmWriteOrder() []kcmStrategy {
+	return append([]kcmStrategy{
+		{kcmWriteReplace, (*KCMStore).writeReplace},
+		{kcmWriteInPlace, (*KCMStore).writeUnchanged},
+		{kcmWriteStandIn, (*KCMStore).writeStandIn},
+	}, kcmTargetOrder()...)
+}
+
+// kcmTargetOrder writes the cache itself: in place first (STORE and
+// REMOVE_CRED), which keeps the UUIDs of the entries that stay so that
+// MIT readers walking the cache lose the least (kcm_inplace.go), then
+// kcmRewriteOrder.
+func kcmTargetOrder() []kcmStrategy {
+	return append([]kcmStrategy{
+		{kcmWriteInPlace, (*KCMStore).writeByPlan},
+	}, kcmRewriteOrder()...)
+}
+
+// kcmRewriteOrder replaces the whole cache: through a temporary cache and
+// MOVE_CACHE first, which readers see whole (the old or the new cache),
+// and INITIALIZE and STORE in place last, which every daemon has but
+// which readers can see half done; it never skips.
+func kcmRewriteOrder() []kcmStrategy {
+	return []kcmStrategy{
+		{kcmWriteMove, (*KCMStore).writeMove},
+		{kcmWriteInitialize, (*KCMStore).writeInitialize},
 	}
-	return kcmWriteInitialize, s.fill(conn, name, c, offset)
+}
+
+// writeWith tries strategies in order until one does not skip. The last
+// of each list never skips.
+func (s *KCMStore) writeWith(strategies []kcmStrategy, w *kcmWrite) (string, error) {
+	for _, st := range strategies {
+		used, err := st.write(s, w)
+		if errors.Is(err, errKCMSkip) {
+			continue
+		}
+		if used == "" {
+			used = st.name
+		}
+		return used, err
+	}
+	panic("ccache: every KCM write strategy skipped")
+}
+
+func (s *KCMStore) writeReplace(w *kcmWrite) (string, error) {
+	if s.noReplace.Load() {
+		return "", errKCMSkip
+	}
+	_, err := w.conn.call(kcmOpReplace, kcmNameArg(w.name), kcmReplaceArgs(kcmOffsetOf(w.c), w.c))
+	if !isUnsupported(err) {
+		return kcmWriteReplace, err
+	}
+	s.noReplace.Store(true)
+	return "", errKCMSkip
+}
+
+// writeUnchanged makes the in-place plan for the strategies after it and
+// ends the write if there is nothing to do; otherwise it sweeps stale
+// temporary caches (kcm_temps.go).
+func (s *KCMStore) writeUnchanged(w *kcmWrite) (string, error) {
+	p, ok := planInPlace(w.old, w.c)
+	if !ok || s.noRemove.Load() {
+		p = nil
+	}
+	w.plan = p
+	if p != nil && p.noop() {
+		return kcmWriteInPlace, nil
+	}
+	if err := s.sweepTemps(w.conn, w.name); err != nil {
+		return "", err
+	}
+	return "", errKCMSkip
+}
+
+func (s *KCMStore) writeStandIn(w *kcmWrite) (string, error) {
+	if s.Name != "" || w.old == nil || s.noMove.Load() || s.noStandIn.Load() {
+		return "", errKCMSkip
+	}
+	strategy, err := s.writeBehindStandIn(w.conn, w.name, w.plan, w.c)
+	if errors.Is(err, errKCMNoStandIn) {
+		return "", errKCMSkip
+	}
+	return strategy, err
+}
+
+func (s *KCMStore) writeByPlan(w *kcmWrite) (string, error) {
+	if w.plan == nil {
+		return "", errKCMSkip
+	}
+	strategy, err := s.writeInPlace(w.conn, w.name, w.plan, w.c)
+	if errors.Is(err, errKCMNoRemove) {
+		return "", errKCMSkip
+	}
+	return strategy, err
+}
+
+func (s *KCMStore) writeMove(w *kcmWrite) (string, error) {
+	if s.noMove.Load() {
+		return "", errKCMSkip
+	}
+	err := s.writeViaTemp(w.conn, w.name, w.c, kcmOffsetOf(w.c))
+	if errors.Is(err, errKCMNoMove) {
+		s.noMove.Store(true)
+		return "", errKCMSkip
+	}
+	return kcmWriteMove, err
+}
+
+func (s *KCMStore) writeInitialize(w *kcmWrite) (string, error) {
+	return kcmWriteInitialize, s.fill(w.conn, w.name, w.c, kcmOffsetOf(w.c))
 }
 
 func (s *KCMStore) wrote(strategy string, err error) {

@@ -46,12 +46,43 @@ func (n Name) ProcessBound() bool {
 
 // LockKey names the cache for krenew's one-daemon-per-cache lock: the file
 // for FILE and DIR caches, so that two spellings of one file share a lock,
-// and the full name otherwise.
+// and the full name otherwise. The package function LockKey turns it into
+// the canonical key.
 func (n Name) LockKey() string {
 	if n.Path != "" {
 		return n.Path
 	}
 	return n.String()
+}
+
+// LockKey is the canonical spelling of a cache name as the key of krenew's
+// one-daemon-per-cache lock, so that the spellings of one cache are equal:
+// "FILE:" is the default type, and FILE and DIR paths are made absolute
+// with symlinks in the directory part resolved (the file itself may not
+// exist yet); other types are kept as they are. It works on the text alone
+// and reads nothing but the directories' symlinks; applied to its own
+// result it returns that result again. The text before the first colon is
+// a type unless it contains a slash; an empty name is an error.
+func LockKey(name string) (string, error) {
+	if name == "" {
+		return "", errors.New("empty credential cache name")
+	}
+	typ, rest := "FILE", name
+	if i := strings.IndexByte(name, ':'); i > 0 && !strings.Contains(name[:i], "/") {
+		typ, rest = name[:i], name[i+1:]
+	}
+	if typ != "FILE" && typ != "DIR" {
+		return typ + ":" + rest, nil
+	}
+	abs, err := filepath.Abs(rest)
+	if err != nil {
+		return "", fmt.Errorf("cannot make cache path %s absolute: %w", rest, err)
+	}
+	dir, base := filepath.Split(abs)
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		abs = filepath.Join(real, base)
+	}
+	return typ + ":" + abs, nil
 }
 
 // ErrUnsupportedType matches (errors.Is) the error ParseName returns for

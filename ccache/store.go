@@ -1,97 +1,65 @@
 package ccache
 
-import (
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-)
+import "fmt"
 
-// FileStore reads and atomically replaces one FILE credential cache.
+// Store is one credential cache of any type. The renewal engine and the
+// command line read and replace caches only through it, so every type gives
+// the same guarantees: Load never returns a partial cache; Update is a
+// read-modify-write in which readers see the old or the new content, never
+// an empty or half-written cache, and other credentials and configuration
+// entries survive because fn gets the whole cache; a failed Update leaves
+// the cache as it was.
 //
-// Locking: libkrb5 takes whole-file fcntl locks (open file description
-// locks, F_OFD_SETLKW, on Linux) on the cache file around every read and
-// write; FileStore takes the same kind of lock, so MIT tools and krenew
-// exclude each other and goroutines of one process exclude each other too
-// (OFD locks belong to the open file, not to the process). See lockedOpen
-// for why each lock is re-validated after it is granted.
-//
-// Writing: the new cache goes to a fresh temporary file in the same
-// directory, is fsynced and renamed over the cache path, so a reader
-// without a lock, or a crash, sees either the old or the new cache, never a
-// mix or a truncated file. The directory is not fsynced after the rename:
-// a power loss can then at worst bring back the previous cache, whose
-// ticket is as good as it was, and the directory fsync would double the
-// cost of every renewal (libkrb5 syncs nothing at all).
-type FileStore struct {
-	// Path is the absolute path of the cache file.
-	Path string
+// Load and Update report a missing cache with an error matching
+// ErrNotFound (Update passes nil to fn instead). Update's fn may return
+// (nil, nil) to leave the cache alone.
+type Store interface {
+	Load() (*Cache, error)
+	Update(fn func(old *Cache) (*Cache, error)) error
+	Remove() error
 }
 
-// pathSentinel is an error value that also matches another error with
-// errors.Is, so ErrNotFound works where callers test fs.ErrNotExist.
-type pathSentinel struct {
-	msg  string
-	also error
+// CacheNamer is the optional interface of a Store whose name resolves to
+// another spelling of the same cache (KeyringStore: "KEYRING:session:x"
+// is "KEYRING:session:x:x" while x is the primary). CacheName returns the
+// resolved name, the one MIT's klist prints; the command line uses it so
+// that every spelling of a cache finds the same daemon.
+type CacheNamer interface {
+	CacheName() (string, error)
 }
 
-func (e *pathSentinel) Error() string        { return e.msg }
-func (e *pathSentinel) Is(target error) bool { return target == e.also }
+// staleTempRemover is the optional interface of a Store that can leave
+// temporary files behind when a writer crashes; Tidy calls it.
+type staleTempRemover interface {
+	removeStaleTemps()
+}
 
-// Errors returned wrapped in an *fs.PathError that names the cache file.
 var (
-	// ErrNotFound: the cache file does not exist. It also matches
-	// fs.ErrNotExist.
-	ErrNotFound error = &pathSentinel{"credential cache does not exist", fs.ErrNotExist}
-	// ErrSymlink: the cache path is a symbolic link. It is never followed
-	// and never replaced, because a link planted in a shared directory
-	// such as /tmp could otherwise redirect krenew's writes.
-	ErrSymlink = errors.New("credential cache is a symbolic link, not following it")
-	// ErrNotRegular: the cache path is a directory, FIFO, device or socket.
-	ErrNotRegular = errors.New("credential cache is not a regular file")
+	_ CacheNamer       = (*KeyringStore)(nil)
+	_ CacheNamer       = namedPrincipalGuard{}
+	_ staleTempRemover = FileStore{}
+	_ staleTempRemover = principalGuard{}
 )
 
-// maxCacheSize bounds what Load reads; real caches are kilobytes, and a
-// bound keeps a hostile file from exhausting memory.
-const maxCacheSize = 64 << 20
-
-// Load reads and parses the cache under a shared lock.
-func (s FileStore) Load() (*Cache, error) {
-	f, _, err := s.lockedOpen(false)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close() // closing the last descriptor releases the OFD lock
-	return s.readParse(f)
+// OpenOptions is what opening a cache may need from the Kerberos
+// configuration.
+type OpenOptions struct {
+	// KCMSocket is krb5.conf's kcm_socket; empty means KRB5_KCM_SOCKET from
+	// the environment, else the built-in default.
+	KCMSocket string
 }
 
-func (s FileStore) readParse(f *os.File) (*Cache, error) {
-	b, err := io.ReadAll(io.LimitReader(f, maxCacheSize+1))
-	if err != nil {
-		return nil, &fs.PathError{Op: "read", Path: s.Path, Err: err}
+// Open returns the store for a parsed cache name.
+func Open(n Name, o OpenOptions) (Store, error) {
+	switch n.Type {
+	case "FILE":
+		return FileStore{Path: n.Path}, nil
+	case "DIR":
+		return openDir(n), nil
+	case "KEYRING":
+		return openKeyring(n)
+	case "KCM":
+		return openKCM(n, o)
 	}
-	if len(b) > maxCacheSize {
-		return nil, &fs.PathError{Op: "read", Path: s.Path, Err: fmt.Errorf("%w: larger than %d bytes", ErrFormat, maxCacheSize)}
-	}
-	c, err := Parse(b)
-	if err != nil {
-		return nil, &fs.PathError{Op: "parse", Path: s.Path, Err: err}
-	}
-	return c, nil
-}
-
-// Remove deletes the cache file under an exclusive lock, so it never
-// disappears in the middle of another krenew's or libkrb5's update.
-func (s FileStore) Remove() error {
-	f, _, err := s.lockedOpen(true)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := os.Remove(s.Path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(s.Path))
+	return nil, fmt.Errorf("credential cache type %s is not supported", n.Type)
 }

@@ -22,7 +22,7 @@ const unlockedTempGrace = time.Minute
 // Tidy removes what crashed krenew writers left next to the cache, for
 // stores that can leave anything behind; it is best effort and silent.
 func Tidy(s Store) {
-	if t, ok := s.(interface{ removeStaleTemps() }); ok {
+	if t, ok := s.(staleTempRemover); ok {
 		t.removeStaleTemps()
 	}
 }

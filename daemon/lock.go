@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/krenew/krenew/ccache"
 )
 
 var (
@@ -151,39 +152,14 @@ func (l *Lock) Release() error {
 func (l *Lock) Name() string { return l.name }
 
 // LockName is the abstract socket name that serves as the lock for a cache:
-// "@krenew/<euid>/<first 32 hex digits of sha256(normalised cache name)>".
+// "@krenew/<euid>/<first 32 hex digits of sha256(ccache.LockKey(cachePath))>".
 func LockName(cachePath string) (string, error) {
-	key, err := cacheKey(cachePath)
+	key, err := ccache.LockKey(cachePath)
 	if err != nil {
 		return "", err
 	}
 	sum := sha256.Sum256([]byte(key))
 	return fmt.Sprintf("@krenew/%d/%s", os.Geteuid(), hex.EncodeToString(sum[:])[:32]), nil
-}
-
-// cacheKey makes the spellings of one cache equal: "FILE:" is the default
-// type, and file and directory paths are made absolute with symlinks in
-// the directory part resolved (the file itself may not exist yet).
-func cacheKey(name string) (string, error) {
-	if name == "" {
-		return "", errors.New("empty credential cache name")
-	}
-	typ, rest := "FILE", name
-	if i := strings.IndexByte(name, ':'); i > 0 && !strings.Contains(name[:i], "/") {
-		typ, rest = name[:i], name[i+1:]
-	}
-	if typ != "FILE" && typ != "DIR" {
-		return typ + ":" + rest, nil
-	}
-	abs, err := filepath.Abs(rest)
-	if err != nil {
-		return "", fmt.Errorf("cannot make cache path %s absolute: %w", rest, err)
-	}
-	dir, base := filepath.Split(abs)
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		abs = filepath.Join(real, base)
-	}
-	return typ + ":" + abs, nil
 }
 
 func serve(name string, ln *net.UnixListener) *Lock {
