@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -18,7 +17,7 @@ func runAklog(cacheName string) error {
 	}
 	fields := strings.Fields(prog)
 	if len(fields) == 0 {
-		return &failure{msg: "AKLOG is set but names no program", hint: "unset AKLOG or set it to the aklog program"}
+		return aklogEmptyFailure()
 	}
 	cmd := exec.Command(fields[0], fields[1:]...)
 	cmd.Env = append(environWithout("KRB5CCNAME", "_GO_DAEMON", "NOTIFY_SOCKET"), "KRB5CCNAME="+cacheName)
@@ -29,12 +28,11 @@ func runAklog(cacheName string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist):
-		return &failure{msg: fmt.Sprintf("cannot run %s for -t: not found", fields[0]),
-			hint: "install aklog (Debian: openafs-client) or set AKLOG to the program that gets your tokens"}
+		return aklogNotFoundFailure(fields[0])
 	case errors.As(err, &ee):
-		return &failure{msg: fmt.Sprintf("%s failed for %s (exit status %d)", fields[0], cacheName, ee.ExitCode())}
+		return aklogExitFailure(fields[0], cacheName, ee.ExitCode())
 	}
-	return &failure{msg: fmt.Sprintf("cannot run %s for -t: %v", fields[0], err)}
+	return aklogRunFailure(fields[0], err)
 }
 
 // environWithout is the environment minus the named variables; children

@@ -1,5 +1,33 @@
-// Package cli is krenew's command line: flags and options, the modes
-// (detached daemon, command, once, status), the session they share, and
-// every message the user sees. main.go at the repository root only calls
-// Main.
+// Package cli is krenew's command line. main.go at the repository root only
+// calls Main. Each file has one job:
+//
+//   - main.go: Main: the daemon handshake, flag parsing, then execute.
+//   - app.go, getopt.go, options.go, duration.go: the flags (urfave/cli),
+//     kstart's getopt forms (-H5, -bK 60), validation into options, and
+//     Kerberos durations (7d, 1h30m).
+//   - execute.go: picks the mode and reports its error, once.
+//   - mode_daemon.go: plain krenew, --foreground and -K: get a ticket if
+//     needed, detach, and keep the cache renewed.
+//   - mode_command.go: krenew -- cmd: the command's cache, renewed while
+//     it runs, and its exit status.
+//   - mode_once.go: --once, kinit -R and -H one-shots.
+//   - mode_status.go: --status and klist -s semantics.
+//     A mode file uses the shared files below but never another mode's
+//     functions (shape_test.go checks it).
+//   - session.go: what every mode resolves first: krb5.conf, the cache,
+//     the principal, the lock key.
+//   - ticket.go: the ticket in the cache: find it, get one (one prompt or
+//     the keytab), store it without losing another principal's.
+//   - keeper.go: the renewal framework of every long-running mode: one
+//     renew.Config (policy, -a's default, error mode, aklog, keytab
+//     re-acquisition) and the pidfile.
+//   - keytab.go: keytab paths, the keytab principal, keytab acquisition.
+//   - child.go: what the detached child is given (its argv) and does first.
+//   - process.go: starting the command and reading its exit status.
+//   - daemon_status.go: the status line a daemon publishes in its lock.
+//   - idle.go, aklog.go: the idle tuning of a sleeping daemon; -t.
+//   - messages.go: every message the user sees, the exit statuses, and
+//     report, which prints a failure as one error line and a hint.
+//   - export.go: what the end-to-end tests in internal/e2e read (the
+//     flags and --help).
 package cli

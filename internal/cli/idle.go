@@ -36,12 +36,13 @@ func sleepQuietly(cfg *renew.Config, cachePath string, log *daemon.Logger) func(
 	w, err := daemon.WatchFile(cachePath)
 	if err != nil {
 		log.Debugf("polling the cache every minute: cannot watch %s: %v", cachePath, err)
+		alarm.Close()
 		return func() {}
 	}
 	cfg.Clock = alarm
 	cfg.Changed = w.C
 	cfg.MaxSleep = watchedMaxSleep
-	return w.Stop
+	return func() { w.Stop(); alarm.Close() }
 }
 
 // collectOnlyAtLimit stops the collections the Go runtime forces every two

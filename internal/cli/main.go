@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -46,16 +45,4 @@ func run(args []string) int {
 		return exitOK
 	}
 	return execute(opts)
-}
-
-// reportUsageError prints a flag-parsing or validation failure and gives
-// the usage exit status; nothing else can fail inside app.Run.
-func reportUsageError(err error) int {
-	var ue *usageError
-	if !errors.As(err, &ue) {
-		ue = &usageError{msg: err.Error()}
-	}
-	errorf("%s", ue.msg)
-	hintf("see 'krenew --help' for usage")
-	return exitUsage
 }

@@ -3,12 +3,16 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/daemon"
 	"github.com/krenew/krenew/prompt"
 	"github.com/krenew/krenew/renew"
 )
@@ -23,12 +27,16 @@ const (
 
 // All user-facing text goes through these helpers so that every line has
 // the same shape: "krenew: error: ...", "krenew: hint: ...".
+// stderr is where every message goes; a variable so that in-process tests
+// can read what the user would see.
+var stderr io.Writer = os.Stderr
+
 func errorf(format string, a ...any) {
-	fmt.Fprintf(os.Stderr, "krenew: error: %s\n", strings.TrimRight(fmt.Sprintf(format, a...), "."))
+	fmt.Fprintf(stderr, "krenew: error: %s\n", strings.TrimRight(fmt.Sprintf(format, a...), "."))
 }
 
 func hintf(format string, a ...any) {
-	fmt.Fprintf(os.Stderr, "krenew: hint: %s\n", fmt.Sprintf(format, a...))
+	fmt.Fprintf(stderr, "krenew: hint: %s\n", fmt.Sprintf(format, a...))
 }
 
 // quiet (-q) silences notices; errors, hints and -v lines still show.
@@ -38,12 +46,12 @@ func noticef(format string, a ...any) {
 	if quiet {
 		return
 	}
-	fmt.Fprintf(os.Stderr, "krenew: %s\n", fmt.Sprintf(format, a...))
+	fmt.Fprintf(stderr, "krenew: %s\n", fmt.Sprintf(format, a...))
 }
 
 func verbosef(o *options, format string, a ...any) {
 	if o.verbose {
-		fmt.Fprintf(os.Stderr, "krenew: %s\n", fmt.Sprintf(format, a...))
+		fmt.Fprintf(stderr, "krenew: %s\n", fmt.Sprintf(format, a...))
 	}
 }
 
@@ -123,6 +131,45 @@ type failure struct {
 }
 
 func (f *failure) Error() string { return f.msg }
+
+func (f *failure) exitCode() int {
+	return f.exitCode()
+}
+
+// failDetached hands err to the parent waiting in daemon.Detach, with its
+// hint, and returns the exit status the parent then reports (see
+// detachedFailure): the user sees what the foreground would have shown.
+func failDetached(err error) int {
+	f := asFailure(err)
+	daemon.FailWith(f.msg, f.hint)
+	return f.exitCode()
+}
+
+// detachedFailure is the parent's report of a child that did not start:
+// msg, and the child's own hint and exit status if it said why.
+func detachedFailure(msg string, err error) *failure {
+	f := &failure{msg: msg}
+	var se *daemon.StartError
+	if errors.As(err, &se) && se.Message != "" {
+		f.hint = se.Hint
+		if se.ExitCode > 0 {
+			f.code = se.ExitCode
+		}
+	}
+	return f
+}
+
+func daemonStartFailure(principal ccache.Principal, err error) *failure {
+	return detachedFailure(fmt.Sprintf("the renewal daemon for %s did not start: %v", principal, err), err)
+}
+
+func backgroundStartFailure(command string, err error) *failure {
+	return detachedFailure(fmt.Sprintf("cannot start %s in the background: %v", command, err), err)
+}
+
+func syslogFailure(err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot log to syslog: %v", err)}
+}
 
 // report prints err as krenew's one error line (plus hint) and returns the
 // exit status. Errors that were not phrased yet are printed as they are.
@@ -331,4 +378,116 @@ func passwordFailure(err error, principal string) *failure {
 		return &failure{msg: fmt.Sprintf("password prompt for %s interrupted", principal), code: code}
 	}
 	return &failure{msg: fmt.Sprintf("cannot read the password of %s: %v", principal, err)}
+}
+
+func asFailure(err error) *failure {
+	if f, ok := err.(*failure); ok {
+		return f
+	}
+	return &failure{msg: err.Error()}
+}
+
+func keytabFailure(err error) *failure {
+	var e *renew.Error
+	if errors.As(err, &e) && e.Kind == renew.KindKeytab {
+		return &failure{msg: e.Err.Error(), hint: "check the keytab's path and permissions (klist -k FILE lists its principals)"}
+	}
+	return &failure{msg: err.Error()}
+}
+
+func commandStartFailure(name string, err error) *failure {
+	switch {
+	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist):
+		return &failure{msg: fmt.Sprintf("command not found: %s", name), code: exitNotFound}
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
+		return &failure{msg: fmt.Sprintf("cannot execute %s: %v", name, unwrapAll(err)), code: exitNotExecutable}
+	}
+	return &failure{msg: fmt.Sprintf("cannot run %s: %v", name, err), code: exitNotExecutable}
+}
+
+func unwrapAll(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+func aklogEmptyFailure() *failure {
+	return &failure{msg: "AKLOG is set but names no program", hint: "unset AKLOG or set it to the aklog program"}
+}
+
+func aklogNotFoundFailure(prog string) *failure {
+	return &failure{msg: fmt.Sprintf("cannot run %s for -t: not found", prog),
+		hint: "install aklog (Debian: openafs-client) or set AKLOG to the program that gets your tokens"}
+}
+
+func aklogExitFailure(prog, cacheName string, status int) *failure {
+	return &failure{msg: fmt.Sprintf("%s failed for %s (exit status %d)", prog, cacheName, status)}
+}
+
+func aklogRunFailure(prog string, err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot run %s for -t: %v", prog, err)}
+}
+
+func pidfileFailure(path string, err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot write pidfile %s: %v", path, err)}
+}
+
+// syslogProbeFailure is -L failing before the prompt; syslogHintFailure
+// the same in the foreground after it.
+func syslogProbeFailure(err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot log to syslog: %v", err), hint: "run without -L, or start a syslog daemon"}
+}
+
+func syslogHintFailure(err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot log to syslog: %v", err), hint: "run without -L"}
+}
+
+func keytabTypeFailure(kind, name string) *failure {
+	return &failure{msg: fmt.Sprintf("keytab type %s is not supported (%s)", kind, name), hint: "use a keytab file"}
+}
+
+func hostnameFailure(err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot tell this host's name: %v", err), hint: "name the principal with -u or -U"}
+}
+
+func privateCacheFailure(command string, err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot create a private credential cache for %s: %v", command, err)}
+}
+
+func squattedLockFailure(cache string) *failure {
+	return &failure{msg: fmt.Sprintf("another user holds the krenew lock of %s", cache),
+		hint: "that is an attack or a misconfiguration; use another cache with -k"}
+}
+
+func holderQueryFailure(cache string, err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot tell whether a krenew daemon renews %s: %v", cache, err)}
+}
+
+func lockFailure(cache string, err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot lock %s: %v", cache, err)}
+}
+
+func krb5ConfFailure(err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot load the Kerberos configuration: %v", err),
+		hint: "check the files named in KRB5_CONFIG or /etc/krb5.conf"}
+}
+
+func noPrincipalFailure() *failure {
+	return &failure{msg: "cannot tell which principal to use", hint: "name it with -u"}
+}
+
+// reportUsageError prints a flag-parsing or validation failure and gives
+// the usage exit status; nothing else can fail inside app.Run.
+func reportUsageError(err error) int {
+	var ue *usageError
+	if !errors.As(err, &ue) {
+		ue = &usageError{msg: err.Error()}
+	}
+	errorf("%s", ue.msg)
+	hintf("see 'krenew --help' for usage")
+	return exitUsage
 }

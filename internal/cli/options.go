@@ -68,7 +68,11 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
 
-func optionsFrom(c *cli.Context) (*options, error) {
+func optionsFrom(c *cli.Context) (*options, error) { return parseOptions(c, daemon.IsDaemon()) }
+
+// parseOptions reads the flags as the user's krenew (child false) or as
+// the detached child reads the argv its parent gave it (child true).
+func parseOptions(c *cli.Context, child bool) (*options, error) {
 	o := &options{
 		command:         c.Args().Slice(),
 		principal:       c.String(flagPrincipal),
@@ -117,7 +121,7 @@ func optionsFrom(c *cli.Context) (*options, error) {
 		o.mode = modeCommand
 		// The -b child always gets -k; only the parent knows whether the
 		// user gave it, and says so with --share-cache.
-		o.shareCache = c.Bool(flagShareCache) || c.IsSet(flagCache) && !daemon.IsDaemon()
+		o.shareCache = c.Bool(flagShareCache) || c.IsSet(flagCache) && !child
 	case c.IsSet(flagMinLifetime) && !c.IsSet(flagInterval) && !o.background && !o.foreground && !o.waitLock:
 		// kstart's krenew -H N and k5start -H N: check once, renew or
 		// re-acquire only if the ticket would not last N minutes.

@@ -2,18 +2,18 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/user"
 
 	"github.com/krenew/krenew/ccache"
 	"github.com/krenew/krenew/renew"
+	"github.com/krenew/krenew/renew/krb5conf"
 )
 
 // session is what every mode needs once the command line is valid: the
 // Kerberos configuration, the cache, and a KDC client.
 type session struct {
-	conf      *renew.Krb5Conf
+	conf      *krb5conf.Conf
 	cacheName ccache.Name
 	store     ccache.Store
 	client    *renew.Client
@@ -24,10 +24,9 @@ type session struct {
 }
 
 func newSession(o *options) (*session, error) {
-	conf, err := renew.LoadKrb5Conf()
+	conf, err := krb5conf.Load()
 	if err != nil {
-		return nil, &failure{msg: fmt.Sprintf("cannot load the Kerberos configuration: %v", err),
-			hint: "check the files named in KRB5_CONFIG or /etc/krb5.conf"}
+		return nil, krb5ConfFailure(err)
 	}
 	for _, w := range conf.Warnings {
 		verbosef(o, "krb5.conf: %s", w)
@@ -73,7 +72,7 @@ func (s *session) principal(o *options, cached *ccache.Cache) (ccache.Principal,
 		}
 	}
 	if name == "" {
-		return ccache.Principal{}, &failure{msg: "cannot tell which principal to use", hint: "name it with -u"}
+		return ccache.Principal{}, noPrincipalFailure()
 	}
 	p, err := renew.ParsePrincipal(name, s.conf.DefaultRealm)
 	if err != nil {
@@ -112,17 +111,23 @@ func (s *session) loadCache() (*ccache.Cache, error) {
 	return c, nil
 }
 
-// lockKey names the cache for the one-daemon-per-cache lock. Stores that
-// resolve aliases (KEYRING:session:x and KEYRING:session:x:x are one cache
-// while x is the primary) give their resolved name, so both spellings
-// find the same daemon.
+// lockKey names the cache for the one-daemon-per-cache lock, canonical as
+// ccache.LockKey makes it. Stores that resolve aliases
+// (KEYRING:session:x and KEYRING:session:x:x are one cache while x is the
+// primary) give their resolved name, so both spellings find the same
+// daemon. The daemon package canonicalises again, which changes nothing,
+// and reports a name LockKey rejects.
 func (s *session) lockKey() string {
-	if r, ok := s.store.(interface{ CacheName() (string, error) }); ok {
-		if name, err := r.CacheName(); err == nil {
-			return name
+	name := s.cacheName.LockKey()
+	if r, ok := s.store.(ccache.CacheNamer); ok {
+		if resolved, err := r.CacheName(); err == nil {
+			name = resolved
 		}
 	}
-	return s.cacheName.LockKey()
+	if key, err := ccache.LockKey(name); err == nil {
+		return key
+	}
+	return name
 }
 
 // settle loads the cache and decides whose ticket this run is about; in a

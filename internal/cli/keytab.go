@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"strings"
 
@@ -27,7 +25,7 @@ func (o *options) keytabPath() (string, error) {
 	if rest, ok := strings.CutPrefix(path, "FILE:"); ok {
 		path = rest
 	} else if i := strings.Index(path, ":"); i > 0 && !strings.Contains(path[:i], "/") {
-		return "", &failure{msg: fmt.Sprintf("keytab type %s is not supported (%s)", path[:i], path), hint: "use a keytab file"}
+		return "", keytabTypeFailure(path[:i], path)
 	}
 	return absPath(path), nil
 }
@@ -51,7 +49,7 @@ func (s *session) keytabPrincipal(o *options, kt renew.Keytab) (ccache.Principal
 	}
 	host, err := os.Hostname()
 	if err != nil {
-		return ccache.Principal{}, &failure{msg: fmt.Sprintf("cannot tell this host's name: %v", err), hint: "name the principal with -u or -U"}
+		return ccache.Principal{}, hostnameFailure(err)
 	}
 	p, err := renew.ParsePrincipal("host/"+strings.ToLower(host), s.conf.DefaultRealm)
 	if err != nil {
@@ -67,12 +65,4 @@ func keytabAcquirer(s *session, o *options, kt renew.Keytab, principal ccache.Pr
 			Principal: principal, Lifetime: o.lifetime, Renewable: o.renewable,
 		}, kt)
 	}
-}
-
-func keytabFailure(err error) *failure {
-	var e *renew.Error
-	if errors.As(err, &e) && e.Kind == renew.KindKeytab {
-		return &failure{msg: e.Err.Error(), hint: "check the keytab's path and permissions (klist -k FILE lists its principals)"}
-	}
-	return &failure{msg: err.Error()}
 }

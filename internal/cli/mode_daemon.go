@@ -5,20 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
-	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/krenew/krenew/ccache"
 	"github.com/krenew/krenew/daemon"
-	"github.com/krenew/krenew/prompt"
 	"github.com/krenew/krenew/renew"
 )
-
-// daemonStartTimeout bounds the wait for the daemon's readiness report.
-const daemonStartTimeout = 30 * time.Second
 
 // runDaemonMode is plain krenew: make sure a renewable ticket is in place
 // (prompting at most once), then renew it here (--foreground) or in a
@@ -47,7 +40,7 @@ func runDaemonMode(ctx context.Context, s *session, o *options) int {
 	if o.foreground {
 		log, err := daemon.NewLogger(true, o.syslog)
 		if err != nil {
-			return report(&failure{msg: fmt.Sprintf("cannot log to syslog: %v", err), hint: "run without -L"})
+			return report(syslogHintFailure(err))
 		}
 		defer log.Close()
 		log.SetVerbose(o.verbose)
@@ -60,7 +53,7 @@ func runDaemonMode(ctx context.Context, s *session, o *options) int {
 		if code, done := reportHolder(s, o); done && !o.waitLock {
 			return code
 		}
-		return report(&failure{msg: fmt.Sprintf("the renewal daemon for %s did not start: %v", principal, err)})
+		return report(daemonStartFailure(principal, err))
 	}
 	if holder, _, err := daemon.QueryHolder(s.lockKey()); o.waitLock && err == nil && holder != pid {
 		noticef("pid %d will take over renewing %s in %s when pid %d exits", pid, principal, s.cacheName, holder)
@@ -75,19 +68,6 @@ func runDaemonMode(ctx context.Context, s *session, o *options) int {
 	return exitOK
 }
 
-// checkSyslog fails before the prompt, not after the ticket is in place,
-// when -L cannot work.
-func checkSyslog(o *options) error {
-	if !o.syslog {
-		return nil
-	}
-	probe, err := daemon.NewLogger(false, true)
-	if err != nil {
-		return &failure{msg: fmt.Sprintf("cannot log to syslog: %v", err), hint: "run without -L, or start a syslog daemon"}
-	}
-	return probe.Close()
-}
-
 // reportHolder says who already renews the cache, if anyone: a second
 // krenew on the same cache must not start a second daemon (nor prompt).
 // That is the normal case for krenew in cron and login scripts, so it is
@@ -98,10 +78,9 @@ func reportHolder(s *session, o *options) (int, bool) {
 	case errors.Is(err, daemon.ErrNotHeld):
 		return 0, false
 	case errors.Is(err, daemon.ErrSquatted):
-		return report(&failure{msg: fmt.Sprintf("another user holds the krenew lock of %s", s.cacheName),
-			hint: "that is an attack or a misconfiguration; use another cache with -k"}), true
+		return report(squattedLockFailure(s.cacheName.String())), true
 	case err != nil:
-		return report(&failure{msg: fmt.Sprintf("cannot tell whether a krenew daemon renews %s: %v", s.cacheName, err)}), true
+		return report(holderQueryFailure(s.cacheName.String(), err)), true
 	}
 	st := parseDaemonStatus(line)
 	who := st.principal
@@ -114,77 +93,15 @@ func reportHolder(s *session, o *options) (int, bool) {
 	return exitOK, true
 }
 
-// daemonArgs is the daemon's command line: everything it needs, with
-// absolute paths (it runs in /), and nothing about passwords.
-func daemonArgs(s *session, o *options, principal ccache.Principal) []string {
-	args := []string{"-k", s.cacheName.String(), "-u", principal.String(),
-		"-l", formatKrbDuration(o.lifetime), "-r", formatKrbDuration(o.renewable)}
-	if o.keytabMode() {
-		if path, err := o.keytabPath(); err == nil {
-			args = append(args, "-f", path)
-		}
-	}
-	if o.interval > 0 {
-		args = append(args, "-K", strconv.Itoa(int(o.interval/time.Minute)))
-	}
-	if o.minLifetime > 0 {
-		args = append(args, "-H", strconv.Itoa(int(o.minLifetime/time.Minute)))
-	}
-	if o.pidfile != "" {
-		args = append(args, "-p", absPath(o.pidfile))
-	}
-	for _, f := range []struct {
-		on   bool
-		flag string
-	}{{o.always, "-a"}, {o.exitOnError, "-x"}, {o.ignoreErrors, "-i"}, {o.syslog, "-L"}, {o.verbose, "-v"}, {o.aklog, "-t"}, {o.waitLock, "--wait-lock"}} {
-		if f.on {
-			args = append(args, f.flag)
-		}
-	}
-	return args
-}
-
-func absPath(p string) string {
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return p
-}
-
 // runDaemonChild is the detached process: a fresh exec that never saw the
 // password. What it writes to stderr before Ready reaches the user.
 func runDaemonChild(ctx context.Context, s *session, o *options) int {
-	log, principal, ok := startChild(s, o)
-	if !ok {
-		return exitFailure
+	log, principal, err := startChild(s, o)
+	if err != nil {
+		return failDetached(err)
 	}
 	defer log.Close()
 	return serve(ctx, s, o, principal, log, daemon.Ready)
-}
-
-// startChild is what every detached child does first: its logger, then
-// whose ticket it keeps (the parent put it in the cache). A failure is
-// reported to the waiting parent.
-func startChild(s *session, o *options) (*daemon.Logger, ccache.Principal, bool) {
-	log, err := daemon.NewLogger(true, o.syslog)
-	if err != nil {
-		daemon.Fail(fmt.Sprintf("cannot log to syslog: %v", err))
-		return nil, ccache.Principal{}, false
-	}
-	log.SetVerbose(o.verbose)
-	cached, err := s.loadCache()
-	if err != nil && !o.keytabMode() {
-		log.Close()
-		daemon.Fail(err.Error())
-		return nil, ccache.Principal{}, false
-	}
-	principal, err := s.runPrincipal(o, cached)
-	if err != nil {
-		log.Close()
-		daemon.Fail(err.Error())
-		return nil, ccache.Principal{}, false
-	}
-	return log, principal, true
 }
 
 // serve holds the cache's lock and runs the renewal engine until it is
@@ -194,8 +111,7 @@ func startChild(s *session, o *options) (*daemon.Logger, ccache.Principal, bool)
 func serve(ctx context.Context, s *session, o *options, principal ccache.Principal, log *daemon.Logger, ready func(string) error) int {
 	fail := func(f *failure) int {
 		if ready != nil {
-			daemon.Fail(f.msg)
-			return exitFailure
+			return failDetached(f)
 		}
 		return report(f)
 	}
@@ -226,42 +142,25 @@ func serve(ctx context.Context, s *session, o *options, principal ccache.Princip
 		code, _ := reportHolder(s, o)
 		return code
 	case err != nil:
-		return fail(&failure{msg: fmt.Sprintf("cannot lock %s: %v", s.cacheName, err)})
+		return fail(lockFailure(s.cacheName.String(), err))
 	}
 	defer lock.Release()
 	if o.pidfile != "" {
-		path := absPath(o.pidfile)
-		if err := daemon.WritePidfile(path, os.Getpid()); err != nil {
-			return fail(&failure{msg: fmt.Sprintf("cannot write pidfile %s: %v", path, err)})
+		remove, err := writePidfile(o.pidfile, os.Getpid())
+		if err != nil {
+			return fail(asFailure(err))
 		}
-		defer daemon.RemovePidfile(path, os.Getpid())
+		defer remove()
 	}
 	signals, stopSignals := daemon.NotifySignals()
 	defer stopSignals()
 
 	publish := func(st renew.Status) { lock.SetStatus(formatDaemonStatus(os.Getpid(), st)) }
-	cfg := renew.Config{
-		Principal: principal,
-		CacheName: s.cacheName.String(),
-		Store:     s.store,
-		KDC:       s.client,
-		Log:       log,
-		Policy:    renew.Policy{MinLifetime: o.minLifetime, Interval: o.interval, Always: o.always},
-		Errors:    errorMode(o),
-		Signals:   signals,
-		OnStatus:  publish,
-	}
-	if o.aklog {
-		cfg.OnRenewed = func(ccache.Credential) error { return runAklog(s.cacheName.String()) }
-	}
-	if err := withKeytab(&cfg, s, o, principal); err != nil {
+	cfg, err := keeperConfig(s, o, principal, s.cacheName.String(), s.store, log)
+	if err != nil {
 		return fail(asFailure(err))
 	}
-	if cfg.Policy.Always && cfg.Policy.Interval == 0 {
-		// kstart renews with -a at each -K wake-up; without -K it wakes
-		// hourly, as kstart does around a command.
-		cfg.Policy.Interval = time.Hour
-	}
+	cfg.Signals, cfg.OnStatus = signals, publish
 	if cached, err := s.loadCache(); err == nil && cached != nil {
 		if tgt, ok := cached.FindTGT(); ok {
 			at, _ := cfg.Policy.NextRenewal(*tgt)
@@ -288,35 +187,6 @@ func serve(ctx context.Context, s *session, o *options, principal ccache.Princip
 		return exitFailure
 	}
 	return exitOK
-}
-
-// withKeytab makes the engine re-acquire from the keytab in keytab mode,
-// with krbticket's retry defaults (1s doubling to 30s).
-func withKeytab(cfg *renew.Config, s *session, o *options, principal ccache.Principal) error {
-	if !o.keytabMode() {
-		return nil
-	}
-	kt, err := s.keytab(o)
-	if err != nil {
-		return err
-	}
-	// This process reads the keytab's keys again and again: no core dumps.
-	if err := prompt.Harden(); err != nil {
-		cfg.Log.Warnf("cannot disable core dumps: %v", err)
-	}
-	cfg.Acquire = keytabAcquirer(s, o, kt, principal)
-	cfg.BackoffMax = 30 * time.Second
-	return nil
-}
-
-func errorMode(o *options) renew.ErrorMode {
-	switch {
-	case o.exitOnError:
-		return renew.ExitOnError
-	case o.ignoreErrors:
-		return renew.IgnoreErrors
-	}
-	return renew.RetryWhileValid
 }
 
 func isTerminal(f *os.File) bool {

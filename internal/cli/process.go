@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -47,26 +44,6 @@ func startCommand(argv, env []string, stdio [3]*os.File, dir string) (*exec.Cmd,
 		return nil, nil, commandStartFailure(argv[0], err)
 	}
 	return cmd, handback, nil
-}
-
-func commandStartFailure(name string, err error) *failure {
-	switch {
-	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist):
-		return &failure{msg: fmt.Sprintf("command not found: %s", name), code: exitNotFound}
-	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
-		return &failure{msg: fmt.Sprintf("cannot execute %s: %v", name, unwrapAll(err)), code: exitNotExecutable}
-	}
-	return &failure{msg: fmt.Sprintf("cannot run %s: %v", name, err), code: exitNotExecutable}
-}
-
-func unwrapAll(err error) error {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err
-		}
-		err = next
-	}
 }
 
 // exitStatus is the command's status the way a shell reports it.

@@ -87,23 +87,6 @@ func keytabNeedsNewTicket(cached *ccache.Cache, principal ccache.Principal, minL
 	return minLifetime > 0 && tgt.EndTime.Sub(now) < minLifetime && tgt.RenewTill.Sub(now) < minLifetime
 }
 
-// currentTGT finds the TGT of principal in the cache, or says why there is
-// none in the words the user needs.
-func (s *session) currentTGT(cached *ccache.Cache, principal ccache.Principal) (ccache.Credential, error) {
-	name := s.cacheName.String()
-	if cached == nil {
-		return ccache.Credential{}, noCacheFailure(name)
-	}
-	if !cached.DefaultPrincipal.Equal(principal) {
-		return ccache.Credential{}, otherPrincipalFailure(principal.String(), cached.DefaultPrincipal.String(), name)
-	}
-	tgt, ok := cached.FindTGT()
-	if !ok {
-		return ccache.Credential{}, noTGTFailure(principal.String(), name)
-	}
-	return *tgt, nil
-}
-
 // storeRenewed writes the renewed TGT unless someone else put a newer
 // ticket in the cache while krenew talked to the KDC (kinit in another
 // window): that one wins, and so does another principal's.
@@ -133,22 +116,4 @@ func (s *session) storeRenewed(old, renewed ccache.Credential) error {
 func isFailure(err error) bool {
 	var f *failure
 	return errors.As(err, &f)
-}
-
-// renewableState explains, for --status, whether the TGT can still be
-// renewed.
-func renewableState(tgt ccache.Credential, now time.Time) string {
-	if err := renew.Renewable(tgt, now); err != nil {
-		switch {
-		case renew.KindOf(err) == renew.KindTicketExpired:
-			return "expired"
-		case renew.RenewableOnlyToEnd(tgt) && renew.NeverRenewed(tgt):
-			return "renewable, but the realm allows no renewal past its end"
-		case renew.RenewableOnlyToEnd(tgt):
-			return "renewable lifetime used up"
-		default:
-			return "not renewable"
-		}
-	}
-	return "renewable"
 }

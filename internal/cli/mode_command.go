@@ -63,14 +63,14 @@ func runCommandMode(ctx context.Context, s *session, o *options) int {
 			if keytabCache != nil {
 				_ = keytabCache.Remove()
 			}
-			return report(&failure{msg: fmt.Sprintf("cannot start %s in the background: %v", o.command[0], err)})
+			return report(backgroundStartFailure(o.command[0], err))
 		}
 		noticef("running %s in the background with a renewed ticket of %s (krenew pid %d)", o.command[0], principal, pid)
 		return exitOK
 	}
 	log, err := daemon.NewLogger(true, o.syslog)
 	if err != nil {
-		return report(&failure{msg: fmt.Sprintf("cannot log to syslog: %v", err), hint: "run without -L"})
+		return report(syslogHintFailure(err))
 	}
 	defer log.Close()
 	log.SetVerbose(o.verbose)
@@ -111,7 +111,7 @@ func commandCacheFor(s *session, o *options, keytabCache *ccache.FileStore) (com
 	cached.Version = 4
 	private, err := ccache.CreatePrivate(os.TempDir(), fmt.Sprintf("krb5cc_%d_", os.Getuid()), cached)
 	if err != nil {
-		return commandCache{}, &failure{msg: fmt.Sprintf("cannot create a private credential cache for %s: %v", o.command[0], err)}
+		return commandCache{}, privateCacheFailure(o.command[0], err)
 	}
 	return commandCache{name: "FILE:" + private.Path, path: private.Path, store: private, private: true}, nil
 }
@@ -141,7 +141,7 @@ func keytabPrivateCache(ctx context.Context, s *session, o *options) (ccache.Pri
 	c.PutCredential(cred)
 	private, err := ccache.CreatePrivate(os.TempDir(), fmt.Sprintf("krb5cc_%d_", os.Getuid()), c)
 	if err != nil {
-		return ccache.Principal{}, ccache.FileStore{}, &failure{msg: fmt.Sprintf("cannot create a private credential cache for %s: %v", o.command[0], err)}
+		return ccache.Principal{}, ccache.FileStore{}, privateCacheFailure(o.command[0], err)
 	}
 	verbosef(o, "got a ticket for %s from %s in %s, valid until %s", principal, kt.Path, private.Path, when(cred.EndTime))
 	return principal, private, nil
@@ -174,15 +174,14 @@ func commandDaemonArgs(s *session, o *options, principal ccache.Principal) []str
 // gets whatever the user redirected krenew's stdio to (reopened through
 // the waiting parent's /proc entries), else /dev/null.
 func runCommandChild(s *session, o *options) int {
-	log, principal, ok := startChild(s, o)
-	if !ok {
-		return exitFailure
+	log, principal, err := startChild(s, o)
+	if err != nil {
+		return failDetached(err)
 	}
 	defer log.Close()
 	stdio, err := inheritedStdio(os.Getppid())
 	if err != nil {
-		daemon.Fail(err.Error())
-		return exitFailure
+		return failDetached(err)
 	}
 	var keytabCache *ccache.FileStore
 	if o.privateCache != "" {
@@ -190,8 +189,7 @@ func runCommandChild(s *session, o *options) int {
 	}
 	cc, err := commandCacheFor(s, o, keytabCache)
 	if err != nil {
-		daemon.Fail(err.Error())
-		return exitFailure
+		return failDetached(err)
 	}
 	return superviseCommand(s, o, principal, cc, log, stdio, daemon.Ready)
 }
@@ -235,8 +233,7 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, cc com
 	}
 	fail := func(f *failure) int {
 		if ready != nil {
-			daemon.Fail(f.msg)
-			return exitFailure
+			return failDetached(f)
 		}
 		return report(f)
 	}
@@ -255,11 +252,11 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, cc com
 		}
 	}
 	if o.pidfile != "" {
-		path := absPath(o.pidfile)
-		if err := daemon.WritePidfile(path, os.Getpid()); err != nil {
-			return fail(&failure{msg: fmt.Sprintf("cannot write pidfile %s: %v", path, err)})
+		remove, err := writePidfile(o.pidfile, os.Getpid())
+		if err != nil {
+			return fail(asFailure(err))
 		}
-		defer daemon.RemovePidfile(path, os.Getpid())
+		defer remove()
 	}
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGALRM, syscall.SIGUSR1, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM)
@@ -282,35 +279,12 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, cc com
 		}
 		defer daemon.RemovePidfile(path, cmd.Process.Pid)
 	}
-	cfg := renew.Config{
-		Principal: principal,
-		CacheName: privName,
-		Store:     cc.store,
-		KDC:       s.client,
-		Log:       commandLog{log},
-		Policy:    renew.Policy{MinLifetime: o.minLifetime, Interval: o.interval, Always: o.always},
-		Errors:    errorMode(o),
-		OnRenewed: aklogHook(o, privName),
-	}
-	if err := withKeytab(&cfg, s, o, principal); err != nil {
+	cfg, err := keeperConfig(s, o, principal, privName, cc.store, commandLog{log})
+	if err != nil {
 		log.Errorf("%v", err)
 	}
 	defer sleepQuietly(&cfg, cc.path, log)()
 	return watchCommand(o, log, cmd, handback, sigs, cfg, tgt)
-}
-
-func aklogHook(o *options, cache string) func(ccache.Credential) error {
-	if !o.aklog {
-		return nil
-	}
-	return func(ccache.Credential) error { return runAklog(cache) }
-}
-
-func asFailure(err error) *failure {
-	if f, ok := err.(*failure); ok {
-		return f
-	}
-	return &failure{msg: err.Error()}
 }
 
 // watchCommand renews while the command runs, forwards signals to it and
@@ -323,9 +297,6 @@ func watchCommand(o *options, log *daemon.Logger, cmd *exec.Cmd, handback *termi
 	// quiet in command mode: the status must show without -v.
 	var status atomic.Value
 	cfg.OnStatus = func(st renew.Status) { status.Store(st) }
-	if cfg.Policy.Always && cfg.Policy.Interval == 0 {
-		cfg.Policy.Interval = time.Hour
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	type engineResult struct {

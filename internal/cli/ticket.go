@@ -128,3 +128,85 @@ func withTGT(old *ccache.Cache, principal ccache.Principal, cred ccache.Credenti
 	old.PutCredential(cred)
 	return old
 }
+
+// ensureTicket makes sure the cache holds a renewable TGT of the right
+// principal, prompting once when it does not (missing, expired, not
+// renewable, another principal than -u) or when --init asks for a new one.
+func ensureTicket(ctx context.Context, s *session, o *options) (ccache.Principal, ccache.Credential, error) {
+	cached, principal, err := s.settle(o)
+	if err != nil {
+		return ccache.Principal{}, ccache.Credential{}, err
+	}
+	if !o.init {
+		now := time.Now()
+		if tgt, ok := usableTGT(cached, principal, now); ok {
+			verbosef(o, "%s already holds a renewable ticket of %s", s.cacheName, principal)
+			return principal, tgt, nil
+		}
+		// A new ticket from the same realm would be just as unrenewable:
+		// say so instead of asking for the password to no end.
+		if tgt, ok := validTGT(cached, principal, now); ok && !o.keytabMode() && renew.RenewableOnlyToEnd(tgt) && renew.NeverRenewed(tgt) {
+			return principal, tgt, noRenewalPastEndFailure(principal.String(), s.cacheName.String(), tgt, false)
+		}
+	}
+	cred, err := acquire(ctx, s, o, principal)
+	return principal, cred, err
+}
+
+func usableTGT(cached *ccache.Cache, principal ccache.Principal, now time.Time) (ccache.Credential, bool) {
+	if cached == nil || !cached.DefaultPrincipal.Equal(principal) {
+		return ccache.Credential{}, false
+	}
+	tgt, ok := cached.FindTGT()
+	if !ok || renew.Renewable(*tgt, now) != nil {
+		return ccache.Credential{}, false
+	}
+	return *tgt, true
+}
+
+// validTGT is the principal's TGT when it has not expired yet.
+func validTGT(cached *ccache.Cache, principal ccache.Principal, now time.Time) (ccache.Credential, bool) {
+	if cached == nil || !cached.DefaultPrincipal.Equal(principal) {
+		return ccache.Credential{}, false
+	}
+	tgt, ok := cached.FindTGT()
+	if !ok || !tgt.EndTime.After(now) {
+		return ccache.Credential{}, false
+	}
+	return *tgt, true
+}
+
+// currentTGT finds the TGT of principal in the cache, or says why there is
+// none in the words the user needs.
+func (s *session) currentTGT(cached *ccache.Cache, principal ccache.Principal) (ccache.Credential, error) {
+	name := s.cacheName.String()
+	if cached == nil {
+		return ccache.Credential{}, noCacheFailure(name)
+	}
+	if !cached.DefaultPrincipal.Equal(principal) {
+		return ccache.Credential{}, otherPrincipalFailure(principal.String(), cached.DefaultPrincipal.String(), name)
+	}
+	tgt, ok := cached.FindTGT()
+	if !ok {
+		return ccache.Credential{}, noTGTFailure(principal.String(), name)
+	}
+	return *tgt, nil
+}
+
+// renewableState explains, for --status, whether the TGT can still be
+// renewed.
+func renewableState(tgt ccache.Credential, now time.Time) string {
+	if err := renew.Renewable(tgt, now); err != nil {
+		switch {
+		case renew.KindOf(err) == renew.KindTicketExpired:
+			return "expired"
+		case renew.RenewableOnlyToEnd(tgt) && renew.NeverRenewed(tgt):
+			return "renewable, but the realm allows no renewal past its end"
+		case renew.RenewableOnlyToEnd(tgt):
+			return "renewable lifetime used up"
+		default:
+			return "not renewable"
+		}
+	}
+	return "renewable"
+}

@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/daemon"
+)
+
+func captureStderr(t *testing.T) *bytes.Buffer {
+	t.Helper()
+	var b bytes.Buffer
+	old := stderr
+	stderr = &b
+	t.Cleanup(func() { stderr = old })
+	return &b
+}
+
+// A detached child's failure reaches the user as the foreground would
+// show it: the error line, the child's hint, and its exit status.
+func TestDetachedFailureKeepsHintAndExitStatus(t *testing.T) {
+	out := captureStderr(t)
+	alice := ccache.Principal{Realm: "R", Components: []string{"alice"}}
+	err := &daemon.StartError{Message: "cannot read keytab /k: permission denied", Hint: "check the keytab's permissions", ExitCode: 4}
+	if code := report(daemonStartFailure(alice, err)); code != 4 {
+		t.Errorf("exit status %d, want the child's 4", code)
+	}
+	want := "krenew: error: the renewal daemon for alice@R did not start: " + err.Error() + "\n" +
+		"krenew: hint: check the keytab's permissions\n"
+	if out.String() != want {
+		t.Errorf("stderr\n%q\nwant\n%q", out.String(), want)
+	}
+}
+
+// A child that died without saying why (killed, crashed) is a plain
+// failure: exit 1 and no hint, whatever its own status was.
+func TestDetachedFailureWithoutMessage(t *testing.T) {
+	out := captureStderr(t)
+	err := &daemon.StartError{Output: "fatal: no way", ExitCode: 3}
+	if code := report(backgroundStartFailure("sleep", err)); code != exitFailure {
+		t.Errorf("exit status %d, want %d", code, exitFailure)
+	}
+	if want := "krenew: error: cannot start sleep in the background: " + err.Error() + "\n"; out.String() != want {
+		t.Errorf("stderr %q, want %q", out.String(), want)
+	}
+}
+
+// Messages are one line each, lowercase-led, without a trailing period.
+func TestReportFormatsOneLine(t *testing.T) {
+	out := captureStderr(t)
+	if code := report(errors.New("cannot open FILE:/x.")); code != exitFailure {
+		t.Errorf("exit status %d", code)
+	}
+	if want := "krenew: error: cannot open FILE:/x\n"; out.String() != want {
+		t.Errorf("stderr %q, want %q", out.String(), want)
+	}
+}
