@@ -41,6 +41,15 @@ func startedByDetach() bool {
 // stays true after Init. The daemon must call Init before anything else.
 func IsDaemon() bool { return reborn }
 
+// Reported reports whether the daemon has told Detach how its start went
+// (Ready or Fail): from then on nobody waits for its errors, which go to
+// its log.
+func Reported() bool {
+	childMu.Lock()
+	defer childMu.Unlock()
+	return childState == childDone
+}
+
 // Init completes go-daemon's side of the start in the daemon: it reads the
 // context from stdin (which then becomes /dev/null) and removes _GO_DAEMON
 // from the environment, so that nothing the daemon runs inherits it. Until

@@ -73,6 +73,9 @@ func TestDetachReadyRoundTrip(t *testing.T) {
 	if r.SecondInit == "" {
 		t.Error("a second Init did not fail")
 	}
+	if r.ReportedEarly {
+		t.Error("Reported true before Ready")
+	}
 	if r.StdinBytes != 0 || !r.StdinEOF {
 		t.Errorf("child stdin after Init gave %d bytes (EOF %v), want /dev/null", r.StdinBytes, r.StdinEOF)
 	}

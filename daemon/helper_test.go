@@ -41,6 +41,9 @@ type childReport struct {
 	StillDaemon  bool   // IsDaemon after Init
 	SecondInit   string // error from calling Init twice
 	ReadyTwiceOK bool
+	// ReportedEarly is Reported before Ready: a child that has not said
+	// how its start went must still hand its errors to the parent.
+	ReportedEarly bool
 }
 
 func runHelper(mode string, args []string) int {
@@ -152,9 +155,13 @@ func helperReady() int {
 
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
+	r.ReportedEarly = Reported()
 	b, _ := json.Marshal(r)
 	if err := Ready(string(b)); err != nil {
 		return 1
+	}
+	if !Reported() {
+		return 6 // the test sees a non-zero exit
 	}
 	r.ReadyTwiceOK = Ready("again") == nil
 	// The parent stopped reading; these must go to /dev/null, not kill us

@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"context"
+	"os"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/krenew/krenew/ccache"
@@ -9,13 +13,138 @@ import (
 	"github.com/krenew/krenew/renew"
 )
 
-// keeperConfig is the renewal framework every long-running mode runs (the
-// detached daemon, --foreground, and the cache around a command): one
-// renew.Config built from the options in one place, so that the policy,
-// -a's hourly default, the error mode, the aklog hook and keytab
-// re-acquisition cannot differ between modes. Signals and the status
-// callback are the mode's. A keytab that cannot be read is returned with
-// the config otherwise complete; the mode decides whether that is fatal.
+// keeper is the renewal framework of every long-running mode (the detached
+// daemon, --foreground, and the cache around a command), as kstart's
+// framework.c serves both krenew and k5start: the mode fills it in and run
+// does the rest in one order, so that the pidfile, the signals, the
+// readiness report, the idle tuning and the engine cannot differ between
+// modes.
+type keeper struct {
+	cfg     renew.Config // from keeperConfig
+	log     *daemon.Logger
+	pidfile string // -p; "" for none
+	watch   string // the cache file whose changes wake an idle keeper; "" if it cannot be watched
+	// ready is the detached child's report to the waiting parent, nil in
+	// the foreground; publish runs just before it, so that a --status
+	// asked the moment krenew returns already sees the plan.
+	ready   func(string) error
+	publish func()
+	// systemd is the status systemd shows once the keeper is ready; ""
+	// keeps systemd out of it (a command's unit is the command's).
+	systemd string
+}
+
+// job is what runs beside the engine and ends the keeper when it ends: the
+// command of krenew -- cmd. Without one, the engine's end is the keeper's.
+type job interface {
+	// start runs once the keeper is ready; stop undoes what start set up.
+	start() error
+	stop()
+	// signal gets every signal but SIGALRM, which forces a renewal.
+	signal(os.Signal)
+	// renewalEnded is told when the engine stops before the job does.
+	renewalEnded(renew.Outcome, error)
+	// exited delivers the job's exit status.
+	exited() <-chan int
+}
+
+// run keeps the ticket until the engine ends (no job) or the job does,
+// whose exit status is then krenew's. Failures before ready are returned
+// for the mode's caller to report (to the parent, if detached); after it,
+// they are logged.
+func (k *keeper) run(j job) error {
+	if k.pidfile != "" {
+		remove, err := writePidfile(k.pidfile, os.Getpid())
+		if err != nil {
+			return err
+		}
+		defer remove()
+	}
+	var extra []os.Signal
+	if j != nil {
+		extra = append(extra, syscall.SIGQUIT) // forwarded to the command, like the others
+	}
+	signals, stopSignals := daemon.NotifySignals(extra...)
+	defer stopSignals()
+	if k.publish != nil {
+		k.publish()
+	}
+	if k.ready != nil {
+		if err := k.ready(strconv.Itoa(os.Getpid())); err != nil {
+			return exitCode(exitFailure) // the parent is gone; nobody would see more
+		}
+	}
+	if k.systemd != "" {
+		// Under systemd (Type=notify) the unit counts as started only now.
+		sd, err := daemon.NotifyReady(k.systemd)
+		if err != nil {
+			k.log.Errorf("cannot tell systemd that krenew is ready: %v", err)
+		}
+		defer sd.Stopping()
+	}
+	if j == nil {
+		k.log.Debugf("renewing %s in %s (pid %d)", k.cfg.Principal, k.cfg.CacheName, os.Getpid())
+		defer sleepQuietly(&k.cfg, k.watch, k.log)()
+		k.cfg.Signals = signals
+		if _, err := renew.Run(context.Background(), k.cfg); err != nil {
+			k.log.Errorf("%v", err)
+			return exitCode(exitFailure)
+		}
+		return nil
+	}
+	if err := j.start(); err != nil {
+		return err
+	}
+	defer j.stop()
+	defer sleepQuietly(&k.cfg, k.watch, k.log)()
+	return k.beside(j, signals)
+}
+
+// beside runs the engine while the job runs and routes the signals: a
+// forced renewal to the engine, everything else to the job.
+func (k *keeper) beside(j job, signals <-chan os.Signal) error {
+	engineSigs := make(chan os.Signal, 4)
+	k.cfg.Signals = engineSigs
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		outcome renew.Outcome
+		err     error
+	}
+	engineDone := make(chan result, 1)
+	go func() {
+		outcome, err := renew.Run(ctx, k.cfg)
+		engineDone <- result{outcome, err}
+	}()
+	for {
+		select {
+		case sig := <-signals:
+			if sig != syscall.SIGALRM {
+				j.signal(sig)
+				continue
+			}
+			select {
+			case engineSigs <- sig:
+			default: // a renewal is already on its way
+			}
+		case r := <-engineDone:
+			engineDone = nil
+			j.renewalEnded(r.outcome, r.err)
+		case code := <-j.exited():
+			cancel()
+			if engineDone != nil {
+				<-engineDone
+			}
+			return exitCode(code)
+		}
+	}
+}
+
+// keeperConfig is the one renew.Config every keeper runs, built from the
+// options in one place, so that the policy, -a's hourly default, the
+// error mode, the aklog hook and keytab re-acquisition cannot differ
+// between modes. Signals and the status callback are the keeper's and the
+// mode's.
 func keeperConfig(s *session, o *options, principal ccache.Principal, cacheName string, store renew.Store, log renew.Logger) (renew.Config, error) {
 	cfg := renew.Config{
 		Principal: principal,

@@ -36,10 +36,10 @@ func run(args []string) int {
 	// kstart's getopt forms (-H5, -bK 60) become words urfave/cli reads.
 	expanded, err := expandShortOptions(args[1:])
 	if err != nil {
-		return reportUsageError(err)
+		return exitWith(usageFailure(err))
 	}
 	if err := app.Run(append([]string{args[0]}, expanded...)); err != nil {
-		return reportUsageError(err)
+		return exitWith(usageFailure(err))
 	}
 	if opts == nil { // --help or --version was handled by the library
 		return exitOK

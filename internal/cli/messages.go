@@ -31,6 +31,9 @@ const (
 // can read what the user would see.
 var stderr io.Writer = os.Stderr
 
+// stdout is where --status prints, a variable for the same reason.
+var stdout io.Writer = os.Stdout
+
 func errorf(format string, a ...any) {
 	fmt.Fprintf(stderr, "krenew: error: %s\n", strings.TrimRight(fmt.Sprintf(format, a...), "."))
 }
@@ -133,7 +136,10 @@ type failure struct {
 func (f *failure) Error() string { return f.msg }
 
 func (f *failure) exitCode() int {
-	return f.exitCode()
+	if f.code != 0 {
+		return f.code
+	}
+	return exitFailure
 }
 
 // failDetached hands err to the parent waiting in daemon.Detach, with its
@@ -171,6 +177,29 @@ func syslogFailure(err error) *failure {
 	return &failure{msg: fmt.Sprintf("cannot log to syslog: %v", err)}
 }
 
+// exitCode is an outcome already said, or not a failure at all: the
+// command's own exit status, a --status that found no valid ticket, a
+// daemon error its log has. exitWith prints nothing for it.
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit status %d", int(c)) }
+
+// exitWith turns what a mode returned into krenew's exit status. It is
+// the one place a failure is reported: to the waiting parent while a
+// detached child has not said it started, else on stderr.
+func exitWith(err error) int {
+	var code exitCode
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &code):
+		return int(code)
+	case daemon.IsDaemon() && !daemon.Reported():
+		return failDetached(err)
+	}
+	return report(err)
+}
+
 // report prints err as krenew's one error line (plus hint) and returns the
 // exit status. Errors that were not phrased yet are printed as they are.
 func report(err error) int {
@@ -182,10 +211,7 @@ func report(err error) int {
 	if f.hint != "" {
 		hintf("%s", f.hint)
 	}
-	if f.code != 0 {
-		return f.code
-	}
-	return exitFailure
+	return f.exitCode()
 }
 
 // kdcFailure turns a KDC exchange error into the message for its kind.
@@ -480,14 +506,20 @@ func noPrincipalFailure() *failure {
 	return &failure{msg: "cannot tell which principal to use", hint: "name it with -u"}
 }
 
-// reportUsageError prints a flag-parsing or validation failure and gives
-// the usage exit status; nothing else can fail inside app.Run.
-func reportUsageError(err error) int {
+// usageError is a command line krenew cannot run: its message, always
+// followed by the pointer to --help, and exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
+
+// usageFailure phrases a flag-parsing or validation failure; nothing
+// else can fail inside app.Run.
+func usageFailure(err error) *failure {
 	var ue *usageError
 	if !errors.As(err, &ue) {
 		ue = &usageError{msg: err.Error()}
 	}
-	errorf("%s", ue.msg)
-	hintf("see 'krenew --help' for usage")
-	return exitUsage
+	return &failure{msg: ue.msg, hint: "see 'krenew --help' for usage", code: exitUsage}
 }

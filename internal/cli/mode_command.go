@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -23,17 +21,17 @@ import (
 // runCommandMode is krenew -- command: a ticket (prompting at most once,
 // before the command starts), a private copy of the cache for the command,
 // renewed while it runs, and the command's exit status.
-func runCommandMode(ctx context.Context, s *session, o *options) int {
+func runCommandMode(ctx context.Context, s *session, o *options) error {
 	if daemon.IsDaemon() {
 		return runCommandChild(s, o)
 	}
 	// A command that cannot run is reported before any prompt, and
 	// before -b sends it where nobody would see the error.
 	if _, err := exec.LookPath(o.command[0]); err != nil {
-		return report(commandStartFailure(o.command[0], err))
+		return commandStartFailure(o.command[0], err)
 	}
 	if err := checkSyslog(o); err != nil {
-		return report(err)
+		return err
 	}
 	var principal ccache.Principal
 	var keytabCache *ccache.FileStore
@@ -43,13 +41,13 @@ func runCommandMode(ctx context.Context, s *session, o *options) int {
 		// touched.
 		p, private, err := keytabPrivateCache(ctx, s, o)
 		if err != nil {
-			return report(err)
+			return err
 		}
 		principal, keytabCache = p, &private
 	} else {
 		p, _, err := ensureTicket(ctx, s, o)
 		if err != nil {
-			return report(err)
+			return err
 		}
 		principal = p
 	}
@@ -63,20 +61,20 @@ func runCommandMode(ctx context.Context, s *session, o *options) int {
 			if keytabCache != nil {
 				_ = keytabCache.Remove()
 			}
-			return report(backgroundStartFailure(o.command[0], err))
+			return backgroundStartFailure(o.command[0], err)
 		}
 		noticef("running %s in the background with a renewed ticket of %s (krenew pid %d)", o.command[0], principal, pid)
-		return exitOK
+		return nil
 	}
 	log, err := daemon.NewLogger(true, o.syslog)
 	if err != nil {
-		return report(syslogHintFailure(err))
+		return syslogHintFailure(err)
 	}
 	defer log.Close()
 	log.SetVerbose(o.verbose)
 	cc, err := commandCacheFor(s, o, keytabCache)
 	if err != nil {
-		return report(err)
+		return err
 	}
 	return superviseCommand(s, o, principal, cc, log, [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, nil)
 }
@@ -172,16 +170,17 @@ func commandDaemonArgs(s *session, o *options, principal ccache.Principal) []str
 
 // runCommandChild is the -b daemon. Its stdio are /dev/null; the command
 // gets whatever the user redirected krenew's stdio to (reopened through
-// the waiting parent's /proc entries), else /dev/null.
-func runCommandChild(s *session, o *options) int {
+// the waiting parent's /proc entries), else /dev/null. What it returns
+// before it reports ready reaches the user through the waiting parent.
+func runCommandChild(s *session, o *options) error {
 	log, principal, err := startChild(s, o)
 	if err != nil {
-		return failDetached(err)
+		return err
 	}
 	defer log.Close()
 	stdio, err := inheritedStdio(os.Getppid())
 	if err != nil {
-		return failDetached(err)
+		return err
 	}
 	var keytabCache *ccache.FileStore
 	if o.privateCache != "" {
@@ -189,7 +188,7 @@ func runCommandChild(s *session, o *options) int {
 	}
 	cc, err := commandCacheFor(s, o, keytabCache)
 	if err != nil {
-		return failDetached(err)
+		return err
 	}
 	return superviseCommand(s, o, principal, cc, log, stdio, daemon.Ready)
 }
@@ -225,148 +224,130 @@ func inheritedStdio(ppid int) ([3]*os.File, error) {
 // until the command exits, and returns the command's status. ready (the
 // -b child's) is called once everything before the command's start has
 // worked.
-func superviseCommand(s *session, o *options, principal ccache.Principal, cc commandCache, log *daemon.Logger, stdio [3]*os.File, ready func(string) error) int {
+func superviseCommand(s *session, o *options, principal ccache.Principal, cc commandCache, log *daemon.Logger, stdio [3]*os.File, ready func(string) error) error {
 	if cc.private {
 		// The command may still use its tickets until it exits: the
 		// private cache goes only when krenew is done with the command.
 		defer cc.store.Remove()
 	}
-	fail := func(f *failure) int {
-		if ready != nil {
-			return failDetached(f)
-		}
-		return report(f)
-	}
 	cached, err := cc.store.Load()
 	if err != nil {
-		return fail(asFailure(err))
+		return err
 	}
 	tgt, err := s.currentTGT(cached, principal)
 	if err != nil {
-		return fail(asFailure(err))
+		return err
 	}
-	privName := cc.name
 	if o.aklog {
-		if err := runAklog(privName); err != nil {
-			return fail(asFailure(err))
+		if err := runAklog(cc.name); err != nil {
+			return err
 		}
 	}
-	if o.pidfile != "" {
-		remove, err := writePidfile(o.pidfile, os.Getpid())
-		if err != nil {
-			return fail(asFailure(err))
-		}
-		defer remove()
-	}
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, syscall.SIGALRM, syscall.SIGUSR1, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	if ready != nil {
-		if err := ready(strconv.Itoa(os.Getpid())); err != nil {
-			return exitFailure
-		}
-	}
-
-	env := append(environWithout("KRB5CCNAME", "_GO_DAEMON"), "KRB5CCNAME="+privName)
-	cmd, handback, err := startCommand(o.command, env, stdio, o.commandDir)
+	cfg, err := keeperConfig(s, o, principal, cc.name, cc.store, commandLog{log})
 	if err != nil {
-		return report(err)
+		return err
 	}
-	if o.childPidfile != "" {
-		path := absPath(o.childPidfile)
-		if err := daemon.WritePidfile(path, cmd.Process.Pid); err != nil {
-			log.Errorf("cannot write child pidfile %s: %v", path, err)
-		}
-		defer daemon.RemovePidfile(path, cmd.Process.Pid)
-	}
-	cfg, err := keeperConfig(s, o, principal, privName, cc.store, commandLog{log})
-	if err != nil {
-		log.Errorf("%v", err)
-	}
-	defer sleepQuietly(&cfg, cc.path, log)()
-	return watchCommand(o, log, cmd, handback, sigs, cfg, tgt)
+	j := &commandJob{o: o, log: log, stdio: stdio, principal: principal.String(), tgt: tgt, renewsAlone: cfg.Acquire == nil,
+		env: append(environWithout("KRB5CCNAME", "_GO_DAEMON"), "KRB5CCNAME="+cc.name)}
+	// USR1 is answered by the job, not by the engine, whose routine lines
+	// are quiet in command mode: the status must show without -v.
+	cfg.OnStatus = func(st renew.Status) { j.status.Store(st) }
+	k := keeper{cfg: cfg, log: log, pidfile: o.pidfile, watch: cc.path, ready: ready}
+	return k.run(j)
 }
 
-// watchCommand renews while the command runs, forwards signals to it and
-// returns its exit status.
-func watchCommand(o *options, log *daemon.Logger, cmd *exec.Cmd, handback *terminalHandback,
-	sigs <-chan os.Signal, cfg renew.Config, tgt ccache.Credential) int {
-	engineSigs := make(chan os.Signal, 4)
-	cfg.Signals = engineSigs
-	// USR1 is answered here, not by the engine, whose routine lines are
-	// quiet in command mode: the status must show without -v.
-	var status atomic.Value
-	cfg.OnStatus = func(st renew.Status) { status.Store(st) }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	type engineResult struct {
-		outcome renew.Outcome
-		err     error
+// commandJob is the command of krenew -- cmd, run beside the engine: it
+// gets krenew's signals, hears when renewal ends, and its exit status is
+// krenew's.
+type commandJob struct {
+	o         *options
+	log       *daemon.Logger
+	env       []string
+	stdio     [3]*os.File
+	principal string
+	tgt       ccache.Credential // the ticket the command starts with
+	// renewsAlone: no keytab gets a new ticket when renewal runs out, so
+	// the command is warned ahead of the end.
+	renewsAlone bool
+
+	status   atomic.Value // the engine's last renew.Status
+	cmd      *exec.Cmd
+	done     chan int
+	cleanups []func()
+}
+
+func (j *commandJob) start() error {
+	cmd, handback, err := startCommand(j.o.command, j.env, j.stdio, j.o.commandDir)
+	if err != nil {
+		return err
 	}
-	engineDone := make(chan engineResult, 1)
-	go func() {
-		outcome, err := renew.Run(ctx, cfg)
-		engineDone <- engineResult{outcome, err}
-	}()
-	exited := make(chan *os.ProcessState, 1)
+	j.cmd = cmd
+	if j.o.childPidfile != "" {
+		path := absPath(j.o.childPidfile)
+		if err := daemon.WritePidfile(path, cmd.Process.Pid); err != nil {
+			j.log.Errorf("cannot write child pidfile %s: %v", path, err)
+		}
+		j.cleanups = append(j.cleanups, func() { daemon.RemovePidfile(path, cmd.Process.Pid) })
+	}
+	j.done = make(chan int, 1)
 	go func() {
 		_ = cmd.Wait() // a non-zero status is the answer, not an error
-		exited <- cmd.ProcessState
+		handback.restore()
+		j.done <- exitStatus(cmd.ProcessState)
 	}()
-
-	// Warn ahead of the end of the renewable lifetime (an hour, or a tenth
-	// of the whole, whichever is shorter) and when it comes.
-	name := cfg.Principal.String()
-	lead := min(time.Hour, tgt.RenewTill.Sub(tgt.StartTime)/10)
-	var warnSoon, expired <-chan time.Time
-	if cfg.Acquire == nil { // a keytab gets a new ticket instead
-		warnSoon = time.After(time.Until(tgt.RenewTill.Add(-lead)))
-		expired = time.After(time.Until(tgt.RenewTill))
+	if j.renewsAlone {
+		j.warnAhead()
 	}
-	for {
-		select {
-		case sig := <-sigs:
-			switch sig {
-			case syscall.SIGUSR1:
-				if st, ok := status.Load().(renew.Status); ok {
-					log.Infof("%s", st)
-				}
-			case syscall.SIGALRM:
-				select {
-				case engineSigs <- sig:
-				default:
-				}
-			default:
-				_ = cmd.Process.Signal(sig)
-			}
-		case r := <-engineDone:
-			engineDone = nil
-			switch {
-			case r.err != nil:
-				log.Errorf("%v; no longer renewing the ticket of %s for %s", r.err, name, o.command[0])
-			case r.outcome == renew.LifetimeOver:
-				log.Warnf("the ticket of %s for %s cannot be renewed any more; it expires at %s", name, o.command[0], when(tgt.RenewTill))
-			case r.outcome == renew.CacheDestroyed:
-				log.Warnf("the private cache of %s was removed; no longer renewing", o.command[0])
-			}
-			gaveUp := r.err != nil || r.outcome == renew.LifetimeOver || r.outcome == renew.CacheDestroyed
-			if o.hupChild && gaveUp {
-				log.Infof("sending SIGHUP to %s (pid %d)", o.command[0], cmd.Process.Pid)
-				_ = cmd.Process.Signal(syscall.SIGHUP)
-			}
-		case <-warnSoon:
-			log.Warnf("renewable lifetime of %s ends at %s (in %s); %s will have no valid ticket after that",
-				name, when(tgt.RenewTill), formatKrbDuration(time.Until(tgt.RenewTill).Round(time.Second)), o.command[0])
-		case <-expired:
-			log.Warnf("the ticket of %s for %s expired at %s", name, o.command[0], when(tgt.RenewTill))
-		case state := <-exited:
-			handback.restore()
-			cancel()
-			if engineDone != nil {
-				<-engineDone
-			}
-			return exitStatus(state)
+	return nil
+}
+
+// warnAhead warns ahead of the end of the renewable lifetime (an hour, or
+// a tenth of the whole, whichever is shorter) and when it comes.
+func (j *commandJob) warnAhead() {
+	name, till := j.principal, j.tgt.RenewTill
+	lead := min(time.Hour, till.Sub(j.tgt.StartTime)/10)
+	soon := time.AfterFunc(time.Until(till.Add(-lead)), func() {
+		j.log.Warnf("renewable lifetime of %s ends at %s (in %s); %s will have no valid ticket after that",
+			name, when(till), formatKrbDuration(time.Until(till).Round(time.Second)), j.o.command[0])
+	})
+	expired := time.AfterFunc(time.Until(till), func() {
+		j.log.Warnf("the ticket of %s for %s expired at %s", name, j.o.command[0], when(till))
+	})
+	j.cleanups = append(j.cleanups, func() { soon.Stop(); expired.Stop() })
+}
+
+func (j *commandJob) stop() {
+	for _, f := range j.cleanups {
+		f()
+	}
+}
+
+func (j *commandJob) exited() <-chan int { return j.done }
+
+func (j *commandJob) signal(sig os.Signal) {
+	if sig == syscall.SIGUSR1 {
+		if st, ok := j.status.Load().(renew.Status); ok {
+			j.log.Infof("%s", st)
 		}
+		return
+	}
+	_ = j.cmd.Process.Signal(sig)
+}
+
+func (j *commandJob) renewalEnded(outcome renew.Outcome, err error) {
+	name, command := j.principal, j.o.command[0]
+	switch {
+	case err != nil:
+		j.log.Errorf("%v; no longer renewing the ticket of %s for %s", err, name, command)
+	case outcome == renew.LifetimeOver:
+		j.log.Warnf("the ticket of %s for %s cannot be renewed any more; it expires at %s", name, command, when(j.tgt.RenewTill))
+	case outcome == renew.CacheDestroyed:
+		j.log.Warnf("the private cache of %s was removed; no longer renewing", command)
+	}
+	gaveUp := err != nil || outcome == renew.LifetimeOver || outcome == renew.CacheDestroyed
+	if j.o.hupChild && gaveUp {
+		j.log.Infof("sending SIGHUP to %s (pid %d)", command, j.cmd.Process.Pid)
+		_ = j.cmd.Process.Signal(syscall.SIGHUP)
 	}
 }
 

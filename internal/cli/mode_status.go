@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -14,20 +13,20 @@ import (
 
 // runStatus prints what the cache holds; exit 0 only if it holds a TGT
 // that is valid now.
-func runStatus(s *session, o *options) int {
+func runStatus(s *session, o *options) error {
 	cached, principal, err := s.settle(o)
 	if err != nil {
-		return report(err)
+		return err
 	}
 	tgt, err := s.currentTGT(cached, principal)
 	if err != nil {
 		if cached != nil && cached.DefaultPrincipal.Equal(principal) {
 			return serviceTicketStatus(s, cached, principal, time.Now())
 		}
-		return report(err)
+		return err
 	}
 	now := time.Now()
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "principal:\t%s\n", principal)
 	fmt.Fprintf(w, "cache:\t%s\n", s.cacheName)
 	expiry := fmt.Sprintf("%s (%s)", when(tgt.EndTime), fromNow(tgt.EndTime, now))
@@ -40,14 +39,13 @@ func runStatus(s *session, o *options) int {
 	} else {
 		fmt.Fprintf(w, "renew until:\t%s (%s)\n", when(tgt.RenewTill), renewableState(tgt, now))
 	}
-	pid, line, holderErr := daemon.QueryHolder(s.lockKey())
+	pid, st, holderErr := daemon.QueryStatus(s.lockKey())
 	held := holderErr == nil
 	var at time.Time
 	ok := false
 	if held {
 		// The daemon knows its plan, jitter and retries included.
-		st := parseDaemonStatus(line)
-		at, ok = st.next, !st.next.IsZero()
+		at, ok = st.NextRenewal, !st.NextRenewal.IsZero()
 	} else {
 		at, ok = renew.Policy{}.NextRenewal(tgt)
 	}
@@ -72,15 +70,15 @@ func runStatus(s *session, o *options) int {
 	}
 	w.Flush()
 	if !tgt.EndTime.After(now) {
-		return exitFailure
+		return exitCode(exitFailure)
 	}
-	return exitOK
+	return nil
 }
 
 // serviceTicketStatus is --status for a cache without a TGT: klist -s
 // counts it as valid while any ticket in it is, and so does krenew, though
 // nothing in it can be renewed.
-func serviceTicketStatus(s *session, cached *ccache.Cache, principal ccache.Principal, now time.Time) int {
+func serviceTicketStatus(s *session, cached *ccache.Cache, principal ccache.Principal, now time.Time) error {
 	var valid int
 	var last time.Time
 	for _, cr := range cached.Credentials {
@@ -92,7 +90,7 @@ func serviceTicketStatus(s *session, cached *ccache.Cache, principal ccache.Prin
 			last = cr.EndTime
 		}
 	}
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "principal:\t%s\n", principal)
 	fmt.Fprintf(w, "cache:\t%s\n", s.cacheName)
 	if valid == 0 {
@@ -104,7 +102,7 @@ func serviceTicketStatus(s *session, cached *ccache.Cache, principal ccache.Prin
 	fmt.Fprintf(w, "next renewal:\tnone\n")
 	w.Flush()
 	if valid == 0 {
-		return exitFailure
+		return exitCode(exitFailure)
 	}
-	return exitOK
+	return nil
 }

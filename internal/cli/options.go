@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
@@ -59,14 +58,6 @@ type options struct {
 	// that renews (or, with a keytab, re-acquires) only when needed.
 	happyCheck bool
 }
-
-// usageError is a command-line mistake: exit 2, before anything is
-// prompted or touched.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
 
 func optionsFrom(c *cli.Context) (*options, error) { return parseOptions(c, daemon.IsDaemon()) }
 

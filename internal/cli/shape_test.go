@@ -39,6 +39,7 @@ func TestShape(t *testing.T) {
 	if len(declaredIn) == 0 {
 		t.Fatal("no mode files found")
 	}
+	reports := 0
 	for name, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
@@ -54,9 +55,18 @@ func TestShape(t *testing.T) {
 				if id, ok := n.Fun.(*ast.Ident); ok && (id.Name == "errorf" || id.Name == "hintf") && name != "messages.go" {
 					t.Errorf("%s prints an error line at line %d: only messages.go writes them", name, lineOf(f, n))
 				}
+				if id, ok := n.Fun.(*ast.Ident); ok && (id.Name == "report" || id.Name == "failDetached") {
+					reports++
+					if name != "messages.go" {
+						t.Errorf("%s reports a failure at line %d: return it; exitWith reports", name, lineOf(f, n))
+					}
+				}
 			}
 			return true
 		})
+	}
+	if reports != 2 { // exitWith's two branches: the waiting parent, or stderr
+		t.Errorf("report and failDetached are called %d times, want once each, in exitWith", reports)
 	}
 }
 
