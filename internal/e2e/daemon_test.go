@@ -321,3 +321,22 @@ func TestWaitLockTakesOver(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// A detached daemon that cannot start says why through the parent, as the
+// foreground would: one error line, a failure status, no daemon left,
+// and the ticket the parent put in place untouched. (The hint's way
+// through the parent is daemon's TestDetachFailWithHint and cli's
+// TestDetachedFailureKeepsHintAndExitStatus.)
+func TestDetachedStartFailureReachesParent(t *testing.T) {
+	t.Parallel()
+	k := testkdc.Start(t, testkdc.Options{})
+	cc, path := cacheIn(t, "cc")
+	mitKinit(t, k, cc, "alice", testkdc.AlicePassword, "-l", "1h", "-r", "2h")
+	before := readFile(t, path)
+	pidfile := filepath.Join(t.TempDir(), "no-such-dir", "krenew.pid")
+	r := krenew(t, k, "", "-k", cc, "-p", pidfile)
+	reapDetached(t, r)
+	wantOneError(t, r, 1, "the renewal daemon for alice@"+testkdc.Realm+" did not start", "cannot write pidfile "+pidfile)
+	noDaemonLeft(t, k, cc)
+	sameBytes(t, "krenew whose daemon failed", path, before)
+}
