@@ -1,7 +1,8 @@
 // Package daemon owns how krenew runs unattended: detaching into a fresh
 // exec of itself with a readiness handshake (Detach in the prompting parent;
-// IsDaemon, Init, Ready and Fail in the child), the one-daemon-per-cache lock
-// that doubles as a status endpoint (AcquireLock, QueryHolder, WaitLock), the
+// IsDaemon, Init, Ready, Fail and Reported in the child), the
+// one-daemon-per-cache lock that doubles as a status endpoint (AcquireLock,
+// WaitLock; the holder publishes a typed Status, which QueryStatus reads), the
 // pidfile, the logger (stderr and/or syslog), the signals the renewal loop
 // listens to, and the readiness notice to systemd for Type=notify units
 // (NotifyReady, Notifier).

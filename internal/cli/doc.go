@@ -5,7 +5,8 @@
 //   - app.go, getopt.go, options.go, duration.go: the flags (urfave/cli),
 //     kstart's getopt forms (-H5, -bK 60), validation into options, and
 //     Kerberos durations (7d, 1h30m).
-//   - execute.go: picks the mode and reports its error, once.
+//   - execute.go: picks the mode; modes return errors, and exitWith
+//     (messages.go) reports them, once.
 //   - mode_daemon.go: plain krenew, --foreground and -K: get a ticket if
 //     needed, detach, and keep the cache renewed.
 //   - mode_command.go: krenew -- cmd: the command's cache, renewed while
@@ -18,16 +19,25 @@
 //     the principal, the lock key.
 //   - ticket.go: the ticket in the cache: find it, get one (one prompt or
 //     the keytab), store it without losing another principal's.
-//   - keeper.go: the renewal framework of every long-running mode: one
-//     renew.Config (policy, -a's default, error mode, aklog, keytab
-//     re-acquisition) and the pidfile.
+//   - keeper.go: the renewal framework of every long-running mode, as
+//     kstart's framework.c: one renew.Config (policy, -a's default, error
+//     mode, aklog, keytab re-acquisition), then pidfile, signals, the
+//     readiness report, systemd, idle tuning and the engine, in one
+//     order; command mode's command is a job run beside the engine.
 //   - keytab.go: keytab paths, the keytab principal, keytab acquisition.
 //   - child.go: what the detached child is given (its argv) and does first.
 //   - process.go: starting the command and reading its exit status.
-//   - daemon_status.go: the status line a daemon publishes in its lock.
 //   - idle.go, aklog.go: the idle tuning of a sleeping daemon; -t.
-//   - messages.go: every message the user sees, the exit statuses, and
-//     report, which prints a failure as one error line and a hint.
+//   - messages.go: every failure the user sees, the exit statuses, the
+//     writers they go to (variables, so tests capture them), and exitWith,
+//     which prints a failure as one error line and a hint, or hands it to
+//     the waiting parent when a detached child fails to start.
 //   - export.go: what the end-to-end tests in internal/e2e read (the
 //     flags and --help).
+//
+// The tests beside these files run in-process, in milliseconds, with no
+// KDC: getopt and durations, options and usage errors (exit_test.go),
+// --status output (status_test.go), messages and exit statuses, the
+// child's argv round trip (child_test.go), and the package's shape.
+// Behaviour against a real KDC is internal/e2e's.
 package cli
