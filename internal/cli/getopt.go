@@ -139,8 +139,7 @@ func expandShortOptions(args []string) ([]string, error) {
 		out = append(out, words...)
 		if endsWithI && principalSet && i+1 < len(args) {
 			if next := args[i+1]; next != "" && next[0] != '-' {
-				return nil, usagef("-i is --ignore-errors in krenew, not k5start's client instance; "+
-					"write the instance in the principal: -u %s", withInstance(principal, next))
+				return nil, instanceUsage(withInstance(principal, next))
 			}
 		}
 	}

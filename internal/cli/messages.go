@@ -523,3 +523,47 @@ func usageFailure(err error) *failure {
 	}
 	return &failure{msg: ue.msg, hint: "see 'krenew --help' for usage", code: exitUsage}
 }
+
+// The usage errors options.go and getopt.go find, phrased here with the
+// rest. label is a flag as the user may have typed it, e.g. -K/--interval.
+
+func conflictUsage(a, b string) error { return usagef("%s and %s cannot be used together", a, b) }
+
+func notWithUsage(label, what string) error { return usagef("%s cannot be used with %s", label, what) }
+
+func invalidValueUsage(label string, err error) error {
+	return usagef("invalid value for %s: %v", label, err)
+}
+
+func notPositiveUsage(label, value string) error {
+	return usagef("invalid value for %s: %q is not a positive duration", label, value)
+}
+
+func notMinutesUsage(label, value string, min int) error {
+	return usagef("invalid value for %s: %q is not a whole number of minutes (at least %d)", label, value, min)
+}
+
+func lifetimesUsage(renewable, lifetime string) error {
+	return usagef("the renewable lifetime (-r %s) is shorter than the ticket lifetime (-l %s)", renewable, lifetime)
+}
+
+func needsCommandUsage(label string) error {
+	return usagef("%s needs a command to run (krenew [options] -- command)", label)
+}
+
+func noCommandUsage(mode, command string) error {
+	return usagef("%s does not run a command (got %q)", mode, command)
+}
+
+func newTicketOnlyUsage(label string) error {
+	return usagef("%s only applies to a new ticket; add --init", label)
+}
+
+func daemonOnlyUsage(label, why string) error { return usagef("%s is for the daemon; %s", label, why) }
+
+func needsNameUsage(label, what string) error { return usagef("%s needs %s", label, what) }
+
+func instanceUsage(principal string) error {
+	return usagef("-i is --ignore-errors in krenew, not k5start's client instance; "+
+		"write the instance in the principal: -u %s", principal)
+}

@@ -103,7 +103,7 @@ func parseOptions(c *cli.Context, child bool) (*options, error) {
 	}
 	switch {
 	case c.Bool(flagOnce) && c.Bool(flagStatus):
-		return nil, usagef("--once and --status cannot be used together")
+		return nil, conflictUsage("--once", "--status")
 	case c.Bool(flagStatus):
 		o.mode = modeStatus
 	case c.Bool(flagOnce):
@@ -134,10 +134,10 @@ func parseOptions(c *cli.Context, child bool) (*options, error) {
 func durationFlag(c *cli.Context, name, short string) (time.Duration, error) {
 	d, err := parseKrbDuration(c.String(name))
 	if err != nil {
-		return 0, usagef("invalid value for -%s/--%s: %v", short, name, err)
+		return 0, invalidValueUsage(flagLabel(name, short), err)
 	}
 	if d <= 0 {
-		return 0, usagef("invalid value for -%s/--%s: %q is not a positive duration", short, name, c.String(name))
+		return 0, notPositiveUsage(flagLabel(name, short), c.String(name))
 	}
 	return d, nil
 }
@@ -150,7 +150,7 @@ func minutesFlag(c *cli.Context, name, short string, min int) (time.Duration, er
 	s := c.String(name)
 	n, err := strconv.Atoi(s)
 	if err != nil || n < min || n > 1<<20 {
-		return 0, usagef("invalid value for -%s/--%s: %q is not a whole number of minutes (at least %d)", short, name, s, min)
+		return 0, notMinutesUsage(flagLabel(name, short), s, min)
 	}
 	return time.Duration(n) * time.Minute, nil
 }
@@ -161,13 +161,12 @@ func (o *options) validate(c *cli.Context) error {
 	set := func(name string) bool { return c.IsSet(name) }
 	hasCommand := len(o.command) > 0
 	if o.renewable < o.lifetime {
-		return usagef("the renewable lifetime (-r %s) is shorter than the ticket lifetime (-l %s)",
-			formatKrbDuration(o.renewable), formatKrbDuration(o.lifetime))
+		return lifetimesUsage(formatKrbDuration(o.renewable), formatKrbDuration(o.lifetime))
 	}
 	if !hasCommand {
 		for _, f := range []struct{ name, short string }{{flagChildPidfile, "c"}, {flagHupChild, "s"}} {
 			if set(f.name) {
-				return usagef("-%s/--%s needs a command to run (krenew [options] -- command)", f.short, f.name)
+				return needsCommandUsage(flagLabel(f.name, f.short))
 			}
 		}
 	}
@@ -177,7 +176,7 @@ func (o *options) validate(c *cli.Context) error {
 			what = "--status"
 		}
 		if hasCommand {
-			return usagef("%s does not run a command (got %q)", what, o.command[0])
+			return noCommandUsage(what, o.command[0])
 		}
 		for _, f := range []struct{ name, short string }{
 			{flagAlways, "a"}, {flagBackground, "b"}, {flagForeground, ""}, {flagPidfile, "p"},
@@ -189,7 +188,7 @@ func (o *options) validate(c *cli.Context) error {
 			onceToo := f.name == flagAklog || f.name == flagMinLifetime ||
 				o.happyCheck && (f.name == flagSyslog || f.name == flagExitOnError || f.name == flagIgnoreErrors)
 			if set(f.name) && !(onceToo && o.mode == modeOnce) {
-				return usagef("%s cannot be used with %s", flagLabel(f.name, f.short), what)
+				return notWithUsage(flagLabel(f.name, f.short), what)
 			}
 		}
 	}
@@ -200,7 +199,7 @@ func (o *options) validate(c *cli.Context) error {
 			{flagLifetime, "l"}, {flagRenewable, "r"}, {flagPasswordStdin, ""},
 		} {
 			if set(f.name) {
-				return usagef("%s only applies to a new ticket; add --init", flagLabel(f.name, f.short))
+				return newTicketOnlyUsage(flagLabel(f.name, f.short))
 			}
 		}
 	}
@@ -210,38 +209,38 @@ func (o *options) validate(c *cli.Context) error {
 			{flagLifetime, "l"}, {flagRenewable, "r"},
 		} {
 			if set(f.name) {
-				return usagef("%s cannot be used with --status", flagLabel(f.name, f.short))
+				return notWithUsage(flagLabel(f.name, f.short), "--status")
 			}
 		}
 	}
 	switch {
 	case o.background && o.foreground:
-		return usagef("-b/--background and --foreground cannot be used together")
+		return conflictUsage("-b/--background", "--foreground")
 	case o.exitOnError && o.ignoreErrors:
-		return usagef("-x/--exit-on-error and -i/--ignore-errors cannot be used together")
+		return conflictUsage("-x/--exit-on-error", "-i/--ignore-errors")
 	case o.keytabPrincipal && o.principal != "":
-		return usagef("-U/--keytab-principal and -u/--principal cannot be used together")
+		return conflictUsage("-U/--keytab-principal", "-u/--principal")
 	case o.passwordStdin && (o.keytab != "" || o.keytabPrincipal):
-		return usagef("--password-stdin cannot be used with a keytab (-f/-U)")
+		return notWithUsage("--password-stdin", "a keytab (-f/-U)")
 	case o.waitLock && hasCommand:
-		return usagef("--wait-lock is for the daemon; a command gets its own private cache")
+		return daemonOnlyUsage("--wait-lock", "a command gets its own private cache")
 	case o.foreground && hasCommand:
-		return usagef("--foreground is for the daemon; a command already runs in the foreground")
+		return daemonOnlyUsage("--foreground", "a command already runs in the foreground")
 	}
 	if set(flagKeytab) && o.keytab == "" {
-		return usagef("-f/--keytab needs a file name")
+		return needsNameUsage("-f/--keytab", "a file name")
 	}
 	if set(flagCache) && o.cache == "" {
-		return usagef("-k/--cache needs a cache name")
+		return needsNameUsage("-k/--cache", "a cache name")
 	}
 	if set(flagPrincipal) && o.principal == "" {
-		return usagef("-u/--principal needs a principal name")
+		return needsNameUsage("-u/--principal", "a principal name")
 	}
 	if set(flagPidfile) && o.pidfile == "" {
-		return usagef("-p/--pidfile needs a file name")
+		return needsNameUsage("-p/--pidfile", "a file name")
 	}
 	if set(flagChildPidfile) && o.childPidfile == "" {
-		return usagef("-c/--child-pidfile needs a file name")
+		return needsNameUsage("-c/--child-pidfile", "a file name")
 	}
 	return nil
 }

@@ -52,7 +52,7 @@ func TestShape(t *testing.T) {
 					t.Errorf("%s builds a failure at line %d: phrase it in messages.go", name, lineOf(f, n))
 				}
 			case *ast.CallExpr:
-				if id, ok := n.Fun.(*ast.Ident); ok && (id.Name == "errorf" || id.Name == "hintf") && name != "messages.go" {
+				if id, ok := n.Fun.(*ast.Ident); ok && (id.Name == "errorf" || id.Name == "hintf" || id.Name == "usagef") && name != "messages.go" {
 					t.Errorf("%s prints an error line at line %d: only messages.go writes them", name, lineOf(f, n))
 				}
 				if id, ok := n.Fun.(*ast.Ident); ok && (id.Name == "report" || id.Name == "failDetached") {
