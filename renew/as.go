@@ -188,11 +188,9 @@ func (c *Client) newASReq(r InitialRequest, now time.Time, etypes []int32) (mess
 // enctypes whose key krenew can derive from a password.
 func (c *Client) requestEtypes() []int32 {
 	var out []int32
-	if cfg := c.Conf.Config; cfg != nil {
-		for _, id := range cfg.LibDefaults.DefaultTktEnctypeIDs {
-			if passwordEtypeSupported(id) {
-				out = append(out, id)
-			}
+	for _, id := range c.Conf.DefaultTktEnctypes() {
+		if passwordEtypeSupported(id) {
+			out = append(out, id)
 		}
 	}
 	if len(out) == 0 {
@@ -292,7 +290,7 @@ func (c *Client) verifyAS(req messages.ASReq, rep messages.ASRep, enc messages.E
 	case !fromPrincipalName(enc.SName, enc.SRealm).IsTGTFor(req.ReqBody.Realm):
 		return &Error{Kind: KindBadReply, Err: fmt.Errorf("the KDC's reply is not a ticket-granting ticket for %s", req.ReqBody.Realm)}
 	}
-	if d := enc.AuthTime.Sub(now); d > c.clockSkew() || -d > c.clockSkew() {
+	if d := enc.AuthTime.Sub(now); d > c.Conf.ClockSkew() || -d > c.Conf.ClockSkew() {
 		return &Error{Kind: KindClockSkew, Err: fmt.Errorf("the KDC's clock differs from this machine's by %s", d.Round(time.Second))}
 	}
 	return nil

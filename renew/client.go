@@ -34,19 +34,7 @@ func (c *Client) transportFor(principal, realm string) (transport, error) {
 	case err != nil:
 		return transport{}, &Error{Kind: KindRealmNotConfigured, Principal: principal, Realm: realm, Err: err}
 	}
-	limit := 1465 // MIT's default udp_preference_limit
-	if c.Conf.Config != nil {
-		// 0 is meaningful: FreeIPA sets it to force TCP.
-		limit = c.Conf.Config.LibDefaults.UDPPreferenceLimit
-	}
-	return transport{kdcs: kdcs, udpLimit: limit, timeout: c.AttemptTimeout}, nil
-}
-
-func (c *Client) clockSkew() time.Duration {
-	if c.Conf.Config != nil && c.Conf.Config.LibDefaults.Clockskew > 0 {
-		return c.Conf.Config.LibDefaults.Clockskew
-	}
-	return 5 * time.Minute
+	return transport{kdcs: kdcs, udpLimit: c.Conf.UDPPreferenceLimit(), timeout: c.AttemptTimeout}, nil
 }
 
 // send wraps transport failures so that every caller reports an

@@ -78,7 +78,7 @@ func (c *Client) Renew(ctx context.Context, tgt ccache.Credential) (ccache.Crede
 // one expired for longer than the skew.
 func (c *Client) RenewAsKinit(ctx context.Context, tgt ccache.Credential) (ccache.Credential, error) {
 	now := time.Now().UTC().Truncate(time.Second)
-	if tgt.Flags&ccache.FlagRenewable == 0 || !tgt.EndTime.Add(c.clockSkew()).After(now) {
+	if tgt.Flags&ccache.FlagRenewable == 0 || !tgt.EndTime.Add(c.Conf.ClockSkew()).After(now) {
 		if err := Renewable(tgt, now); err != nil {
 			return ccache.Credential{}, err
 		}
@@ -143,10 +143,10 @@ func (c *Client) renew(ctx context.Context, tgt ccache.Credential, now time.Time
 	if err != nil {
 		return ccache.Credential{}, &Error{Kind: KindBadReply, Principal: name, Realm: realm, Err: err}
 	}
-	if err := checkTimes(cred, now, c.clockSkew()); err != nil {
+	if err := checkTimes(cred, now, c.Conf.ClockSkew()); err != nil {
 		return ccache.Credential{}, &Error{Kind: KindBadReply, Principal: name, Realm: realm, Err: err}
 	}
-	if cred.RenewTill.After(tgt.RenewTill.Add(c.clockSkew())) || cred.EndTime.After(tgt.RenewTill.Add(c.clockSkew())) {
+	if cred.RenewTill.After(tgt.RenewTill.Add(c.Conf.ClockSkew())) || cred.EndTime.After(tgt.RenewTill.Add(c.Conf.ClockSkew())) {
 		return ccache.Credential{}, &Error{Kind: KindBadReply, Principal: name, Realm: realm,
 			Err: fmt.Errorf("the KDC's renewal reply for %s extends the ticket beyond its renewable lifetime", name)}
 	}

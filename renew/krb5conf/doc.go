@@ -2,6 +2,8 @@
 // parser (sections, subsections, final markers, quoting), include and
 // includedir expansion, several files in KRB5_CONFIG with the first file
 // winning, per-realm [libdefaults] lookups, and the KDCs of a realm, from
-// krb5.conf or, failing that, from DNS SRV records. It also renders the
-// subset gokrb5 understands into a gokrb5 config.Config.
+// krb5.conf or, failing that, from DNS SRV records. It also reads the
+// [libdefaults] values the KDC exchanges need (clockskew,
+// udp_preference_limit, the enctype lists), falling back to MIT's
+// defaults; nothing of krb5.conf goes through gokrb5's own parser.
 package krb5conf

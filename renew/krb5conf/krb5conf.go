@@ -2,33 +2,30 @@ package krb5conf
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-
-	"github.com/jcmturner/gokrb5/v8/config"
 )
 
-// Conf is the Kerberos configuration as MIT's libkrb5 reads it, plus the
-// subset gokrb5 can take.
+// Conf is the Kerberos configuration as MIT's libkrb5 reads it.
 //
 // MIT's profile syntax (include/includedir, final markers, per-realm
 // subsections in [libdefaults], several files in KRB5_CONFIG) is parsed here
-// into a tree first; gokrb5 only ever sees a canonical rendering of the
-// relations it understands, because its own parser rejects much of what real
-// krb5.conf files contain.
+// into a tree, and every value krenew uses is looked up in that tree with
+// MIT's rules. gokrb5 never reads krb5.conf: its parser rejects much of what
+// real files contain, and it keeps the last of repeated values where MIT
+// keeps the first.
 type Conf struct {
-	Files             []string       // files actually read, in order, includes too
-	Config            *config.Config // gokrb5's view, from the canonical rendering
-	DefaultRealm      string         // [libdefaults] default_realm, "" if unset
-	DefaultCCacheName string         // [libdefaults] default_ccache_name, unexpanded, "" if unset
-	KCMSocket         string         // [libdefaults] kcm_socket, "" if unset
-	// Warnings lists settings that were dropped or rewritten so gokrb5
-	// could load the rest; worth showing with --verbose.
+	Files             []string // files actually read, in order, includes too
+	DefaultRealm      string   // [libdefaults] default_realm, "" if unset
+	DefaultCCacheName string   // [libdefaults] default_ccache_name, unexpanded, "" if unset
+	KCMSocket         string   // [libdefaults] kcm_socket, "" if unset
+	// Warnings lists files that could not be read and settings that were
+	// ignored in favour of MIT's default; worth showing with --verbose.
 	Warnings []string
 
 	tree *profile
+	lib  *libdefaults
 }
 
 // Load reads the files named in KRB5_CONFIG (colon-separated),
@@ -81,24 +78,15 @@ func Parse(paths []string) (*Conf, error) {
 	c.DefaultRealm = tree.first([]string{"libdefaults"}, "default_realm")
 	c.DefaultCCacheName = tree.first([]string{"libdefaults"}, "default_ccache_name")
 	c.KCMSocket = tree.first([]string{"libdefaults"}, "kcm_socket")
-	text := c.renderForGokrb5()
-	cfg, err := config.NewFromString(text)
-	if err != nil {
-		// The rendering only holds values gokrb5 was seen to accept, so
-		// this is a bug here rather than in the user's files.
-		return nil, fmt.Errorf("cannot hand krb5.conf to gokrb5: %w", err)
-	}
-	c.Config = cfg
+	c.readLibdefaults()
 	return c, nil
 }
-
-// ---- MIT profile parsing (util/profile/prof_parse.c) ----
 
 // Libdefault returns a [libdefaults] setting as MIT's krb5_libdefault_*
 // lookups see it for one realm: a "REALM = { ... }" subsection of
 // [libdefaults] first, then the top level. MIT reads forwardable,
 // proxiable, noaddresses, canonicalize, ticket_lifetime and renew_lifetime
-// this way when getting initial tickets; Config only has the top level.
+// this way when getting initial tickets.
 func (c *Conf) Libdefault(realm, key string) (string, bool) {
 	if v := c.tree.values([]string{"libdefaults", realm}, key); len(v) > 0 {
 		return v[0], true
@@ -119,5 +107,3 @@ func (c *Conf) LibdefaultBool(realm, key string) (value, set bool) {
 	b, _ := mitBoolean(v)
 	return b, true
 }
-
-// ---- KDC addresses ----

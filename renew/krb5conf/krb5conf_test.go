@@ -81,8 +81,8 @@ func TestKrb5ConfDebianStock(t *testing.T) {
 	if !reflect.DeepEqual(c.Files, []string{path}) {
 		t.Errorf("Files = %q", c.Files)
 	}
-	if c.DefaultRealm != "ATHENA.MIT.EDU" || c.Config.LibDefaults.DefaultRealm != "ATHENA.MIT.EDU" {
-		t.Errorf("default realm = %q / gokrb5 %q", c.DefaultRealm, c.Config.LibDefaults.DefaultRealm)
+	if c.DefaultRealm != "ATHENA.MIT.EDU" {
+		t.Errorf("DefaultRealm = %q", c.DefaultRealm)
 	}
 	if c.DefaultCCacheName != "" {
 		t.Errorf("DefaultCCacheName = %q, want unset", c.DefaultCCacheName)
@@ -93,18 +93,13 @@ func TestKrb5ConfDebianStock(t *testing.T) {
 	wantKDCs(t, c, "ATHENA.MIT.EDU", "kerberos.mit.edu:88", "kerberos-1.mit.edu:88", "kerberos-2.mit.edu:88")
 	wantKDCs(t, c, "stanford.edu", "krb5auth1.stanford.edu:88", "krb5auth2.stanford.edu:88", "krb5auth3.stanford.edu:88")
 
-	lib := c.Config.LibDefaults
-	if !lib.Forwardable || !lib.Proxiable || lib.RDNS || lib.KDCTimeSync != 1 || lib.CCacheType != 4 {
-		t.Errorf("libdefaults not carried over: %+v", lib)
+	for key, want := range map[string]bool{"forwardable": true, "proxiable": true, "rdns": false} {
+		if v, set := c.LibdefaultBool("ATHENA.MIT.EDU", key); !set || v != want {
+			t.Errorf("LibdefaultBool(%s) = %v, %v; want %v", key, v, set, want)
+		}
 	}
-	if lib.Clockskew != 5*time.Minute || lib.UDPPreferenceLimit != 1465 {
-		t.Errorf("gokrb5 defaults changed: clockskew %v, udp_preference_limit %d", lib.Clockskew, lib.UDPPreferenceLimit)
-	}
-	if len(c.Config.Realms) != 10 {
-		t.Errorf("gokrb5 sees %d realms, want 10", len(c.Config.Realms))
-	}
-	if got := c.Config.ResolveRealm("host.csail.mit.edu"); got != "CSAIL.MIT.EDU" {
-		t.Errorf("domain_realm lost: host.csail.mit.edu -> %q", got)
+	if c.ClockSkew() != 5*time.Minute || c.UDPPreferenceLimit() != 1465 {
+		t.Errorf("MIT defaults changed: clockskew %v, udp_preference_limit %d", c.ClockSkew(), c.UDPPreferenceLimit())
 	}
 
 	// CSAIL.MIT.EDU lists an admin_server but no kdc.
@@ -158,13 +153,6 @@ func TestKrb5ConfFreeIPA(t *testing.T) {
 	// A realm without kdc entries falls back to DNS SRV records.
 	wantKDCs(t, c, "AD.EXAMPLE.TEST", "dc1.ad.example.test:88")
 
-	lib := c.Config.LibDefaults
-	if !lib.Forwardable {
-		t.Error("forwardable = yes was lost, or the per-realm forwardable = false leaked out")
-	}
-	if !lib.Canonicalize || !lib.DNSLookupKDC || !lib.DNSLookupRealm || lib.RDNS {
-		t.Errorf("booleans: %+v", lib)
-	}
 	// kinit for IPA.EXAMPLE.TEST honours the realm's own libdefaults.
 	if v, set := c.LibdefaultBool("IPA.EXAMPLE.TEST", "forwardable"); !set || v {
 		t.Errorf("LibdefaultBool(IPA.EXAMPLE.TEST, forwardable) = %v, %v; want the realm's false", v, set)
@@ -178,22 +166,20 @@ func TestKrb5ConfFreeIPA(t *testing.T) {
 	if _, set := c.Libdefault("IPA.EXAMPLE.TEST", "renew_lifetime"); set {
 		t.Error("renew_lifetime is set nowhere")
 	}
-	if lib.UDPPreferenceLimit != 0 {
-		t.Errorf("udp_preference_limit = %d, want FreeIPA's 0 (always TCP)", lib.UDPPreferenceLimit)
+	if v, set := c.LibdefaultBool("IPA.EXAMPLE.TEST", "canonicalize"); !set || !v {
+		t.Errorf("canonicalize from the included krb5_libdefaults = %v, %v", v, set)
 	}
-	if lib.TicketLifetime != 24*time.Hour {
-		t.Errorf("ticket_lifetime = %v", lib.TicketLifetime)
+	if got := c.UDPPreferenceLimit(); got != 0 {
+		t.Errorf("udp_preference_limit = %d, want FreeIPA's 0 (always TCP)", got)
 	}
-	// crypto-policies' list, less the camellia types gokrb5 lacks.
-	if want := []int32{18, 20, 17, 19}; !reflect.DeepEqual(lib.PermittedEnctypeIDs, want) {
-		t.Errorf("PermittedEnctypeIDs = %v, want %v", lib.PermittedEnctypeIDs, want)
+	// crypto-policies' list, from an includedir, less the camellia types
+	// gokrb5 lacks.
+	if want := []int32{18, 20, 17, 19}; !reflect.DeepEqual(c.PermittedEnctypes(), want) {
+		t.Errorf("PermittedEnctypes = %v, want %v", c.PermittedEnctypes(), want)
 	}
 	// Unset default_tkt_enctypes means MIT's DEFAULT, SHA-2 types included.
-	if want := []int32{18, 17, 20, 19, 16, 23}; !reflect.DeepEqual(lib.DefaultTktEnctypeIDs, want) {
-		t.Errorf("DefaultTktEnctypeIDs = %v, want %v", lib.DefaultTktEnctypeIDs, want)
-	}
-	if got := c.Config.ResolveRealm("host.ad.example.test"); got != "AD.EXAMPLE.TEST" {
-		t.Errorf("domain_realm from the included file lost: %q", got)
+	if want := []int32{18, 17, 20, 19, 16, 23}; !reflect.DeepEqual(c.DefaultTktEnctypes(), want) {
+		t.Errorf("DefaultTktEnctypes = %v, want %v", c.DefaultTktEnctypes(), want)
 	}
 }
 
@@ -251,9 +237,8 @@ func TestKrb5ConfSeveralFilesFirstWins(t *testing.T) {
 	a, b, cc := filepath.Join(dir, "a.conf"), filepath.Join(dir, "b.conf"), filepath.Join(dir, "c.conf")
 	c := mustParse(t, a, b)
 
-	if c.DefaultRealm != "A.TEST" || c.Config.LibDefaults.DefaultRealm != "A.TEST" {
-		t.Errorf("default_realm = %q, gokrb5 %q; want the first value, A.TEST",
-			c.DefaultRealm, c.Config.LibDefaults.DefaultRealm)
+	if c.DefaultRealm != "A.TEST" {
+		t.Errorf("default_realm = %q; want the first value, A.TEST", c.DefaultRealm)
 	}
 	if c.DefaultCCacheName != "FILE:/tmp/from_b" {
 		t.Errorf("DefaultCCacheName = %q; a setting only the second file has must count", c.DefaultCCacheName)
@@ -264,11 +249,6 @@ func TestKrb5ConfSeveralFilesFirstWins(t *testing.T) {
 	wantKDCs(t, c, "TAGFINAL.TEST", "127.0.0.1:5001")
 	wantKDCs(t, c, "RELFINAL.TEST", "127.0.0.1:6001", "127.0.0.1:6002")
 	wantKDCs(t, c, "ONLYB.TEST", "127.0.0.1:7002")
-	for _, r := range c.Config.Realms {
-		if r.Realm == "R.TEST" && len(r.KDC) != 3 {
-			t.Errorf("gokrb5 sees R.TEST KDCs %q, want all three", r.KDC)
-		}
-	}
 
 	// A final [realms] section hides every later file's realms.
 	c = mustParse(t, cc, b)
@@ -424,10 +404,10 @@ func TestKrb5ConfSyntaxAccepted(t *testing.T) {
 	if c.DefaultRealm != "OK.TEST" {
 		t.Errorf("DefaultRealm = %q", c.DefaultRealm)
 	}
-	if got := c.Config.LibDefaults.DefaultKeytabName; got != "FILE:/etc/with space\tand\\escapes" {
+	if got, _ := c.Libdefault("OK.TEST", "default_keytab_name"); got != "FILE:/etc/with space\tand\\escapes" {
 		t.Errorf("quoted value = %q", got)
 	}
-	if !c.Config.LibDefaults.Forwardable {
+	if v, _ := c.LibdefaultBool("OTHER.TEST", "forwardable"); !v {
 		t.Error("forwardable = on was not read as true, or the per-realm false leaked out")
 	}
 	wantKDCs(t, c, "OK.TEST", "127.0.0.1:1234", "127.0.0.2:88")
@@ -556,14 +536,11 @@ func TestKDCsDNSFailure(t *testing.T) {
 	}
 }
 
-func TestKrb5ConfLibdefaultsSanitising(t *testing.T) {
+func TestLibdefaultsAccessors(t *testing.T) {
 	stubSRV(t, nil)
 	dir := writeConf(t, map[string]string{"krb5.conf": `[libdefaults]
  default_realm = S.TEST
  forwardable = maybe
- proxiable = T
- noaddresses = nil
- rdns = Off
  dns_canonicalize_hostname = fallback
  clockskew = 10m
  ticket_lifetime = 10h 0m 0s
@@ -575,72 +552,258 @@ func TestKrb5ConfLibdefaultsSanitising(t *testing.T) {
  udp_preference_limit = 99999
  spake_preauth_groups = edwards25519
  qualify_shortname = example.test
- kdc_timesync = 0
 `})
 	c := mustParse(t, filepath.Join(dir, "krb5.conf"))
-	lib := c.Config.LibDefaults
-	if lib.Forwardable {
-		t.Error("forwardable = maybe should fall back to gokrb5's default (false)")
+	if got := c.ClockSkew(); got != 10*time.Minute {
+		t.Errorf("ClockSkew = %v", got)
+	}
+	if got := c.UDPPreferenceLimit(); got != 32700 {
+		t.Errorf("UDPPreferenceLimit = %d, want MIT's cap, 32700", got)
+	}
+	if want := []int32{18, 20, 19, 16}; !reflect.DeepEqual(c.DefaultTktEnctypes(), want) {
+		t.Errorf("DefaultTktEnctypes = %v, want %v", c.DefaultTktEnctypes(), want)
+	}
+	if want := []int32{18, 17, 20, 19, 16, 23}; !reflect.DeepEqual(c.DefaultTGSEnctypes(), want) {
+		t.Errorf("DefaultTGSEnctypes = %v, want the default %v (camellia alone is useless to gokrb5)", c.DefaultTGSEnctypes(), want)
+	}
+	if want := []int32{18, 17, 20, 19}; !reflect.DeepEqual(c.PermittedEnctypes(), want) {
+		t.Errorf("PermittedEnctypes = %v, want %v", c.PermittedEnctypes(), want)
 	}
 	if v, set := c.LibdefaultBool("S.TEST", "forwardable"); !set || v {
 		t.Errorf("LibdefaultBool(forwardable = maybe) = %v, %v; MIT reads a set non-boolean as false", v, set)
 	}
-	if !lib.Proxiable || lib.NoAddresses || lib.RDNS || !lib.DNSCanonicalizeHostname {
-		t.Errorf("MIT booleans misread: %+v", lib)
+	if v, set := c.Libdefault("S.TEST", "renew_lifetime"); !set || v != "1-00:00:00" {
+		t.Errorf("Libdefault(renew_lifetime) = %q, %v", v, set)
 	}
-	if lib.Clockskew != 10*time.Minute || lib.TicketLifetime != 10*time.Hour {
-		t.Errorf("durations: clockskew %v, ticket_lifetime %v", lib.Clockskew, lib.TicketLifetime)
+	// Settings krenew reads per realm at the point of use, or not at all,
+	// draw no warning just because gokrb5's parser would have refused them.
+	want := `libdefaults default_tgs_enctypes = "camellia" names no enctype krenew supports; using the default`
+	if !reflect.DeepEqual(c.Warnings, []string{want}) {
+		t.Errorf("Warnings = %q, want only %q", c.Warnings, want)
 	}
-	if lib.RenewLifetime != 0 {
-		t.Errorf("renew_lifetime %v: gokrb5 cannot read D-HH:MM:SS, so it should keep its default", lib.RenewLifetime)
+
+	// The slices are copies: a caller cannot change the configuration.
+	c.DefaultTktEnctypes()[0] = 0
+	if c.DefaultTktEnctypes()[0] != 18 {
+		t.Error("DefaultTktEnctypes shares its slice with the Conf")
 	}
-	if want := []int32{18, 20, 19, 16}; !reflect.DeepEqual(lib.DefaultTktEnctypeIDs, want) {
-		t.Errorf("DefaultTktEnctypeIDs = %v, want %v", lib.DefaultTktEnctypeIDs, want)
-	}
-	if want := []int32{18, 17, 20, 19, 16, 23}; !reflect.DeepEqual(lib.DefaultTGSEnctypeIDs, want) {
-		t.Errorf("DefaultTGSEnctypeIDs = %v, want the default %v (camellia alone is useless to gokrb5)", lib.DefaultTGSEnctypeIDs, want)
-	}
-	if want := []int32{18, 17, 20, 19}; !reflect.DeepEqual(lib.PermittedEnctypeIDs, want) {
-		t.Errorf("PermittedEnctypeIDs = %v, want %v", lib.PermittedEnctypeIDs, want)
-	}
-	if want := []int{17, 16, 15, 14}; !reflect.DeepEqual(lib.PreferredPreauthTypes, want) {
-		t.Errorf("PreferredPreauthTypes = %v", lib.PreferredPreauthTypes)
-	}
-	if lib.UDPPreferenceLimit != 32700 || lib.KDCTimeSync != 0 {
-		t.Errorf("udp_preference_limit %d (want MIT's cap, 32700), kdc_timesync %d", lib.UDPPreferenceLimit, lib.KDCTimeSync)
-	}
-	for _, want := range []string{
-		`forwardable = "maybe": not a boolean`,
-		`renew_lifetime = "1-00:00:00"`,
-		`default_tgs_enctypes = "camellia" names no enctype`,
+}
+
+// MIT's defaults for every accessor, whether the files leave the values
+// out or there is no file at all.
+func TestLibdefaultsUnset(t *testing.T) {
+	stubSRV(t, nil)
+	dir := writeConf(t, map[string]string{"krb5.conf": "[libdefaults]\n default_realm = U.TEST\n"})
+	def := []int32{18, 17, 20, 19, 16, 23}
+	for name, c := range map[string]*Conf{
+		"unset":    mustParse(t, filepath.Join(dir, "krb5.conf")),
+		"no files": mustParse(t),
+		"built":    {},
 	} {
-		found := false
-		for _, w := range c.Warnings {
-			found = found || strings.Contains(w, want)
+		if c.ClockSkew() != 300*time.Second || c.UDPPreferenceLimit() != 1465 {
+			t.Errorf("%s: clockskew %v, udp_preference_limit %d; want 5m0s, 1465", name, c.ClockSkew(), c.UDPPreferenceLimit())
 		}
-		if !found {
-			t.Errorf("no warning containing %q in %q", want, c.Warnings)
+		for key, got := range map[string][]int32{
+			"default_tkt_enctypes": c.DefaultTktEnctypes(),
+			"default_tgs_enctypes": c.DefaultTGSEnctypes(),
+			"permitted_enctypes":   c.PermittedEnctypes(),
+		} {
+			if !reflect.DeepEqual(got, def) {
+				t.Errorf("%s: %s = %v, want MIT's DEFAULT %v", name, key, got, def)
+			}
+		}
+		if len(c.Warnings) != 0 {
+			t.Errorf("%s: Warnings = %q", name, c.Warnings)
 		}
 	}
-	if len(c.Warnings) != 3 {
-		t.Errorf("Warnings = %q, want exactly the three above", c.Warnings)
+}
+
+func TestLibdefaultsFirstWins(t *testing.T) {
+	stubSRV(t, nil)
+	dir := writeConf(t, map[string]string{
+		"a.conf": `[libdefaults]
+ A.TEST = {
+  clockskew = 1
+  udp_preference_limit = 5
+ }
+ clockskew = 120
+ clockskew = 600
+ udp_preference_limit = 1
+ udp_preference_limit = 2000
+ default_tkt_enctypes = aes128-cts
+ default_tkt_enctypes = aes256-cts
+`,
+		"b.conf": `[libdefaults]
+ clockskew = 900
+ udp_preference_limit = 3000
+ default_tkt_enctypes = rc4
+ permitted_enctypes = aes256-sha2
+`,
+	})
+	c := mustParse(t, filepath.Join(dir, "a.conf"), filepath.Join(dir, "b.conf"))
+	// MIT reads these from the top level only, never per realm.
+	if got := c.ClockSkew(); got != 2*time.Minute {
+		t.Errorf("ClockSkew = %v, want the first value, 2m0s", got)
+	}
+	if got := c.UDPPreferenceLimit(); got != 1 {
+		t.Errorf("UDPPreferenceLimit = %d, want the first value, 1", got)
+	}
+	if want := []int32{17}; !reflect.DeepEqual(c.DefaultTktEnctypes(), want) {
+		t.Errorf("DefaultTktEnctypes = %v, want the first value %v", c.DefaultTktEnctypes(), want)
+	}
+	if want := []int32{20}; !reflect.DeepEqual(c.PermittedEnctypes(), want) {
+		t.Errorf("PermittedEnctypes = %v; a setting only the second file has must count", c.PermittedEnctypes())
+	}
+}
+
+// Values in included files, and a final [libdefaults], reach the accessors
+// with the same order and hiding as every other lookup.
+func TestLibdefaultsFromIncludes(t *testing.T) {
+	stubSRV(t, nil)
+	dir := writeConf(t, map[string]string{
+		"main.conf": `include $DIR/skew.conf
+[libdefaults]
+ clockskew = 60
+includedir $DIR/conf.d
+`,
+		"skew.conf":        "[libdefaults]\n clockskew = 30\n",
+		"conf.d/10-udp":    "[libdefaults]\n udp_preference_limit = 1\n default_tgs_enctypes = aes256-sha2\n",
+		"conf.d/20-udp":    "[libdefaults]\n udp_preference_limit = 2\n",
+		"final.conf":       "[libdefaults]*\n default_realm = F.TEST\n",
+		"later.conf":       "[libdefaults]\n clockskew = 45\n default_tkt_enctypes = aes128-sha2\n",
+		"dir/30-perm.conf": "[libdefaults]\n permitted_enctypes = des3-cbc-sha1\n",
+	})
+	c := mustParse(t, filepath.Join(dir, "main.conf"))
+	if got := c.ClockSkew(); got != 30*time.Second {
+		t.Errorf("ClockSkew = %v; the include before [libdefaults] comes first", got)
+	}
+	if got := c.UDPPreferenceLimit(); got != 1 {
+		t.Errorf("UDPPreferenceLimit = %d; includedir files are read in name order", got)
+	}
+	if want := []int32{20}; !reflect.DeepEqual(c.DefaultTGSEnctypes(), want) {
+		t.Errorf("DefaultTGSEnctypes = %v, want %v", c.DefaultTGSEnctypes(), want)
+	}
+
+	c = mustParse(t, filepath.Join(dir, "final.conf"), filepath.Join(dir, "later.conf"), filepath.Join(dir, "dir"))
+	if c.ClockSkew() != 300*time.Second || len(c.DefaultTktEnctypes()) != 6 || len(c.PermittedEnctypes()) != 6 {
+		t.Errorf("a final [libdefaults] should hide the later files: clockskew %v, tkt %v, permitted %v",
+			c.ClockSkew(), c.DefaultTktEnctypes(), c.PermittedEnctypes())
+	}
+	c = mustParse(t, filepath.Join(dir, "later.conf"), filepath.Join(dir, "dir"))
+	if want := []int32{16}; !reflect.DeepEqual(c.PermittedEnctypes(), want) {
+		t.Errorf("PermittedEnctypes from a directory in the list = %v, want %v", c.PermittedEnctypes(), want)
+	}
+}
+
+func TestClockSkewForms(t *testing.T) {
+	tests := map[string]time.Duration{
+		"300":       300 * time.Second,
+		" 45 ":      45 * time.Second,
+		"10m":       10 * time.Minute,
+		"1h 30m":    90 * time.Minute,
+		"1d":        24 * time.Hour,
+		"1d2h":      26 * time.Hour,
+		"0:05:30":   5*time.Minute + 30*time.Second,
+		"1:30":      90 * time.Minute,
+		"0":         300 * time.Second, // no tolerance at all is taken as unset
+		"-5m":       300 * time.Second,
+		"soon":      300 * time.Second,
+		"5 # min":   300 * time.Second,
+		"1-00:00":   300 * time.Second,
+		"1:2:3:4":   300 * time.Second,
+		"xd":        300 * time.Second,
+		"1dforever": 300 * time.Second,
+	}
+	for in, want := range tests {
+		dir := writeConf(t, map[string]string{"krb5.conf": "[libdefaults]\n clockskew = " + in + "\n"})
+		c := mustParse(t, filepath.Join(dir, "krb5.conf"))
+		if got := c.ClockSkew(); got != want {
+			t.Errorf("clockskew = %q: ClockSkew = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// A value krenew cannot use leaves MIT's default in place and says so once.
+func TestLibdefaultsBadValuesWarn(t *testing.T) {
+	tests := []struct {
+		key, value, warning string
+		check               func(*Conf) bool
+	}{
+		{"clockskew", "soon", `libdefaults clockskew = "soon": invalid time duration value; using the default`,
+			func(c *Conf) bool { return c.ClockSkew() == 300*time.Second }},
+		{"clockskew", "5 # minutes", `libdefaults clockskew = "5 # minutes": invalid time duration value; using the default`,
+			func(c *Conf) bool { return c.ClockSkew() == 300*time.Second }},
+		{"udp_preference_limit", "-1", `libdefaults udp_preference_limit = "-1": not a number of bytes; using the default`,
+			func(c *Conf) bool { return c.UDPPreferenceLimit() == 1465 }},
+		{"udp_preference_limit", "1k", `libdefaults udp_preference_limit = "1k": not a number of bytes; using the default`,
+			func(c *Conf) bool { return c.UDPPreferenceLimit() == 1465 }},
+		{"default_tkt_enctypes", "des camellia", `libdefaults default_tkt_enctypes = "des camellia" names no enctype krenew supports; using the default`,
+			func(c *Conf) bool { return len(c.DefaultTktEnctypes()) == 6 }},
+		{"default_tgs_enctypes", "nonsense", `libdefaults default_tgs_enctypes = "nonsense" names no enctype krenew supports; using the default`,
+			func(c *Conf) bool { return len(c.DefaultTGSEnctypes()) == 6 }},
+		{"permitted_enctypes", `""`, `libdefaults permitted_enctypes = "" names no enctype krenew supports; using the default`,
+			func(c *Conf) bool { return len(c.PermittedEnctypes()) == 6 }},
+	}
+	for _, tt := range tests {
+		dir := writeConf(t, map[string]string{"krb5.conf": "[libdefaults]\n " + tt.key + " = " + tt.value + "\n"})
+		c := mustParse(t, filepath.Join(dir, "krb5.conf"))
+		if !tt.check(c) {
+			t.Errorf("%s = %q: not the default", tt.key, tt.value)
+		}
+		if !reflect.DeepEqual(c.Warnings, []string{tt.warning}) {
+			t.Errorf("%s = %q: Warnings = %q, want %q", tt.key, tt.value, c.Warnings, tt.warning)
+		}
+	}
+}
+
+// MIT's names and aliases, which differ from gokrb5's etypeID names
+// (des3-cbc-sha1 in particular), as DefaultTktEnctypes reports them.
+func TestEnctypeNames(t *testing.T) {
+	tests := map[string][]int32{
+		"aes":                                    {18, 17, 20, 19},
+		"aes-sha1":                               {18, 17},
+		"aes-sha2":                               {20, 19},
+		"des3":                                   {16},
+		"des3-cbc-sha1":                          {16},
+		"des3-hmac-sha1":                         {16},
+		"DES3-CBC-SHA1-KD":                       {16},
+		"rc4":                                    {23},
+		"arcfour-hmac":                           {23},
+		"rc4-hmac":                               {23},
+		"arcfour-hmac-md5":                       {23},
+		"aes256-cts aes128-sha1":                 {18, 17},
+		"aes256-sha2,aes128-cts-hmac-sha256-128": {20, 19},
+		"aes256-cts-hmac-sha384-192 aes128-sha2": {20, 19},
+		"camellia aes128-cts camellia256-cts-cmac": {17},
+		"arcfour-hmac-exp des-cbc-crc aes256-sha1": {18},
+		"DEFAULT -aes -rc4":                        {16},
+		"-aes128-cts DEFAULT":                      {18, 17, 20, 19, 16, 23},
+	}
+	for in, want := range tests {
+		dir := writeConf(t, map[string]string{"krb5.conf": "[libdefaults]\n default_tkt_enctypes = " + in + "\n"})
+		c := mustParse(t, filepath.Join(dir, "krb5.conf"))
+		if got := c.DefaultTktEnctypes(); !reflect.DeepEqual(got, want) {
+			t.Errorf("default_tkt_enctypes = %s: %v, want %v", in, got, want)
+		}
 	}
 }
 
 func TestParseEnctypeList(t *testing.T) {
-	tests := map[string]string{
-		"aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96": "aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96",
-		"AES256-CTS,aes128-sha2":                          "aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha256-128",
-		"aes-sha2 +aes-sha1":                              "aes256-cts-hmac-sha384-192 aes128-cts-hmac-sha256-128 aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96",
-		"des3-cbc-sha1 rc4-hmac":                          "des3-cbc-sha1-kd arcfour-hmac-md5",
-		"DEFAULT -aes -des3 -rc4 -camellia":               "",
-		"aes aes aes":                                     "aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96 aes256-cts-hmac-sha384-192 aes128-cts-hmac-sha256-128",
-		"nonsense -also-nonsense":                         "",
-		"":                                                "",
+	tests := map[string][]int32{
+		"aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96": {18, 17},
+		"AES256-CTS,aes128-sha2":                          {18, 19},
+		"aes-sha2 +aes-sha1":                              {20, 19, 18, 17},
+		"des3-cbc-sha1 rc4-hmac":                          {16, 23},
+		"DEFAULT -aes -des3 -rc4 -camellia":               {},
+		"aes aes aes":                                     {18, 17, 20, 19},
+		"nonsense -also-nonsense":                         {},
+		"":                                                {},
+		// MIT's list still has the types gokrb5 lacks; the accessors drop them.
+		"camellia des": {26, 25, 3, 2, 1},
 	}
 	for in, want := range tests {
-		if got := strings.Join(parseEnctypeList(in), " "); got != want {
-			t.Errorf("parseEnctypeList(%q) = %q, want %q", in, got, want)
+		if got := parseEnctypeList(in); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("parseEnctypeList(%q) = %v, want %v", in, got, want)
 		}
 	}
 }
@@ -675,7 +838,7 @@ func TestLoadKrb5Conf(t *testing.T) {
 		if err != nil {
 			t.Fatalf("KRB5_CONFIG=%q: %v", v, err)
 		}
-		if len(c.Files) != 0 || c.DefaultRealm != "" || c.Config == nil {
+		if len(c.Files) != 0 || c.DefaultRealm != "" || c.ClockSkew() != 5*time.Minute {
 			t.Errorf("KRB5_CONFIG=%q: want an empty configuration, got %+v", v, c)
 		}
 	}

@@ -361,38 +361,6 @@ func (t *profile) first(path []string, name string) string {
 	return ""
 }
 
-// subsectionNames lists the subsections under path across files, in order
-// of first appearance, with the same final rule as values.
-func (t *profile) subsectionNames(path []string) []string { return t.childNames(path, true) }
-
-// relationNames lists relation names under path across files, in order of
-// first appearance.
-func (t *profile) relationNames(path []string) []string { return t.childNames(path, false) }
-
-func (t *profile) childNames(path []string, sections bool) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, root := range t.roots() {
-		sec, final := profWalk(root, path)
-		if sec == nil {
-			if final {
-				break
-			}
-			continue
-		}
-		for _, c := range sec.children {
-			if c.section == sections && !seen[c.name] {
-				seen[c.name] = true
-				out = append(out, c.name)
-			}
-		}
-		if final {
-			break
-		}
-	}
-	return out
-}
-
 // profWalk finds the section at path in one file. final reports whether a
 // section on the way was final, even when path does not go all the way:
 // a final [realms] hides later files' realms that this file lacks.
@@ -406,5 +374,3 @@ func profWalk(root *profNode, path []string) (sec *profNode, final bool) {
 	}
 	return sec, final
 }
-
-// ---- rendering for gokrb5 ----
