@@ -93,7 +93,7 @@ func newKCMUnique(n Name, o OpenOptions) (Name, error) {
 		return Name{}, err
 	}
 	s := st.(*KCMStore)
-	conn, err := dialKCM(s.Socket, s.display(""))
+	conn, err := s.dial(s.display(""))
 	if err != nil {
 		return Name{}, err
 	}
@@ -157,7 +157,7 @@ func (s kcmMemberStore) Update(fn func(old *Cache) (*Cache, error)) error {
 }
 
 func (s *KCMStore) currentDefault() (string, error) {
-	conn, err := dialKCM(s.Socket, s.display(""))
+	conn, err := s.dial(s.display(""))
 	if err != nil {
 		return "", err
 	}
@@ -169,7 +169,7 @@ func (s *KCMStore) currentDefault() (string, error) {
 func (s *KCMStore) setDefault(name string) error {
 	kcmWriteMu.Lock()
 	defer kcmWriteMu.Unlock()
-	conn, err := dialKCM(s.Socket, s.display(""))
+	conn, err := s.dial(s.display(""))
 	if err != nil {
 		return err
 	}

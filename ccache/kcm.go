@@ -67,16 +67,29 @@ type KCMStore struct {
 	swept atomic.Bool
 	// noStandIn: the daemon would not switch the default cache.
 	noStandIn atomic.Bool
-	// grace overrides kcmReaderGrace, for tests.
-	grace time.Duration
-	// lastWrite names the strategy the last Update used, for tests.
-	lastWrite atomic.Value
-	// adopted counts stand-ins another program wrote to, whose contents
-	// replaced the real cache's instead of being destroyed, for tests.
-	adopted atomic.Int32
-	// standInHook, for tests, runs at each step of a write behind a
-	// stand-in (kcm_standin.go) with the stand-in's name.
-	standInHook func(step kcmStandInStep, tmp string)
+	// hooks is nil but in tests (kcm_hooks_test.go), so that what only
+	// tests want to know or change costs a store nothing.
+	hooks kcmHooks
+}
+
+// kcmHooks is how tests reach into a store: its timeouts and a stand-in's
+// grace period of several hundred milliseconds per write would make them
+// slow, and what a write did inside (which strategy, whether a stand-in was
+// adopted) is not visible in the daemon's answers, yet is what they check.
+// Only _test.go files implement it.
+type kcmHooks interface {
+	// ioTimeout replaces kcmIOTimeout where positive.
+	ioTimeout() time.Duration
+	// readerGrace replaces kcmReaderGrace where positive.
+	readerGrace() time.Duration
+	// wrote gets the strategy of each Update that wrote successfully.
+	wrote(strategy string)
+	// adoptedStandIn: a stand-in another program wrote to was moved
+	// over the real cache instead of being destroyed.
+	adoptedStandIn()
+	// standInStep runs at each step of a write behind a stand-in
+	// (kcm_standin.go), so a test can act as another program would.
+	standInStep(step kcmStandInStep, tmp string)
 }
 
 // kcmWriteMu makes writers in one process take turns, whichever store
@@ -125,7 +138,7 @@ func (s *KCMStore) wrap(resolved string, err error) error {
 
 // session connects and resolves the cache name; the caller closes conn.
 func (s *KCMStore) session() (*kcmConn, string, error) {
-	conn, err := dialKCM(s.Socket, s.display(""))
+	conn, err := s.dial(s.display(""))
 	if err != nil {
 		return nil, "", err
 	}

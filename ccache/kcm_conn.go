@@ -30,8 +30,8 @@ func (e *kcmUnavailableError) Is(target error) bool { return target == ErrKCMUna
 func (e *kcmUnavailableError) Unwrap() error        { return e.err }
 
 // kcmIOTimeout bounds every request and reply on the socket, so a hung
-// daemon cannot hang krenew; a variable so tests can shorten it.
-var kcmIOTimeout = 30 * time.Second
+// daemon cannot hang krenew.
+const kcmIOTimeout = 30 * time.Second
 
 // kcmConn is one connection to the daemon. Like MIT, krenew sends its
 // requests for one operation over one connection, one at a time.
@@ -40,19 +40,33 @@ type kcmConn struct {
 	socket string
 	cache  string // for messages
 	err    error  // sticky: after an I/O error the stream is out of step
+	// timeout bounds each request and its reply.
+	timeout time.Duration
 }
 
-func dialKCM(socket, cache string) (*kcmConn, error) {
+// dialKCM connects within timeout, which then bounds each call too.
+func dialKCM(socket, cache string, timeout time.Duration) (*kcmConn, error) {
 	if socket == "-" {
 		// MIT's way of turning KCM off in krb5.conf.
 		return nil, &kcmUnavailableError{socket: socket, cache: cache, err: errors.New("KCM is disabled (kcm_socket = -)")}
 	}
-	d := net.Dialer{Timeout: kcmIOTimeout}
+	d := net.Dialer{Timeout: timeout}
 	c, err := d.Dial("unix", socket)
 	if err != nil {
 		return nil, &kcmUnavailableError{socket: socket, cache: cache, err: err}
 	}
-	return &kcmConn{c: c, socket: socket, cache: cache}, nil
+	return &kcmConn{c: c, socket: socket, cache: cache, timeout: timeout}, nil
+}
+
+// dial connects to the store's daemon, naming cache in messages.
+func (s *KCMStore) dial(cache string) (*kcmConn, error) {
+	timeout := kcmIOTimeout
+	if s.hooks != nil {
+		if t := s.hooks.ioTimeout(); t > 0 {
+			timeout = t
+		}
+	}
+	return dialKCM(s.Socket, cache, timeout)
 }
 
 func (k *kcmConn) Close() error { return k.c.Close() }
@@ -67,7 +81,7 @@ func (k *kcmConn) call(op kcmOp, args ...[]byte) ([]byte, error) {
 	req := kcmRequest(op, args...)
 	frame := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(req)), uint32(len(req)))
 	frame = append(frame, req...)
-	if err := k.c.SetDeadline(time.Now().Add(kcmIOTimeout)); err != nil {
+	if err := k.c.SetDeadline(time.Now().Add(k.timeout)); err != nil {
 		return nil, k.fail(err)
 	}
 	if _, err := k.c.Write(frame); err != nil {

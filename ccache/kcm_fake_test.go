@@ -111,7 +111,9 @@ func serveUnix(t testing.TB, path string, handle func(net.Conn)) {
 }
 
 func (f *fakeKCM) store(name string) *KCMStore {
-	return &KCMStore{Name: name, Socket: f.socket}
+	s := &KCMStore{Name: name, Socket: f.socket}
+	hooksOf(s) // so that every write is recorded
+	return s
 }
 
 // setHook installs fn; hooks run on the server's goroutines under mu, so

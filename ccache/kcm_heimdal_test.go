@@ -25,7 +25,7 @@ type kcmEnv struct {
 	kcm *testkcm.KCM
 }
 
-func startKCMEnv(t *testing.T) *kcmEnv {
+func startKCMEnv(t testing.TB) *kcmEnv {
 	t.Helper()
 	k := testkdc.Start(t, testkdc.Options{})
 	d := testkcm.Start(t, testkcm.Options{})
@@ -35,7 +35,7 @@ func startKCMEnv(t *testing.T) *kcmEnv {
 
 // mit runs an MIT tool with extra environment; it returns the combined
 // output and the exit status.
-func (e *kcmEnv) mit(t *testing.T, env []string, stdin, prog string, args ...string) (string, int) {
+func (e *kcmEnv) mit(t testing.TB, env []string, stdin, prog string, args ...string) (string, int) {
 	t.Helper()
 	cmd := e.kdc.Command(t, prog, args...)
 	cmd.Env = append(append(cmd.Env, "LC_ALL=C", "TZ=UTC"), env...)
@@ -51,7 +51,7 @@ func (e *kcmEnv) mit(t *testing.T, env []string, stdin, prog string, args ...str
 	return string(out), code
 }
 
-func (e *kcmEnv) mitOK(t *testing.T, env []string, stdin, prog string, args ...string) string {
+func (e *kcmEnv) mitOK(t testing.TB, env []string, stdin, prog string, args ...string) string {
 	t.Helper()
 	out, code := e.mit(t, env, stdin, prog, args...)
 	if code != 0 {
@@ -61,12 +61,12 @@ func (e *kcmEnv) mitOK(t *testing.T, env []string, stdin, prog string, args ...s
 }
 
 // kinitAlice gets alice a renewable TGT into cache (MIT kinit -c).
-func (e *kcmEnv) kinitAlice(t *testing.T, cache string) {
+func (e *kcmEnv) kinitAlice(t testing.TB, cache string) {
 	t.Helper()
 	e.mitOK(t, nil, testkdc.AlicePassword+"\n", "kinit", "-l", "1h", "-r", "7d", "-c", cache, e.kdc.Principal(testkdc.Alice))
 }
 
-func (e *kcmEnv) open(t *testing.T, raw string) *KCMStore {
+func (e *kcmEnv) open(t testing.TB, raw string) *KCMStore {
 	t.Helper()
 	n, err := ParseName(raw)
 	if err != nil {
@@ -76,13 +76,15 @@ func (e *kcmEnv) open(t *testing.T, raw string) *KCMStore {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.(*KCMStore)
+	ks := s.(*KCMStore)
+	hooksOf(ks) // so that every write is recorded
+	return ks
 }
 
 var klistCacheLine = regexp.MustCompile(`(?m)^Ticket cache: KCM:(\S+)$`)
 
 // resolved is the name the daemon gives "KCM:", as MIT klist prints it.
-func (e *kcmEnv) resolved(t *testing.T) string {
+func (e *kcmEnv) resolved(t testing.TB) string {
 	t.Helper()
 	m := klistCacheLine.FindStringSubmatch(e.mitOK(t, nil, "", "klist", "-c", "KCM:"))
 	if m == nil {
@@ -157,7 +159,7 @@ func TestKCMRewriteIsInvisibleToMITKlist(t *testing.T) {
 	res := e.resolved(t)
 	inPlace, whole := e.open(t, "KCM:"), e.open(t, "KCM:")
 	whole.noRemove.Store(true)
-	whole.grace = time.Millisecond
+	hooksOf(whole).grace = time.Millisecond
 	for _, c := range []struct {
 		s    *KCMStore
 		want string
@@ -168,7 +170,7 @@ func TestKCMRewriteIsInvisibleToMITKlist(t *testing.T) {
 		if after := e.klistFull(t, "KCM:"); after != before {
 			t.Errorf("klist differs after a %s rewrite\n--- before\n%s\n--- after\n%s", c.want, before, after)
 		}
-		if got := c.s.lastWrite.Load(); got != c.want {
+		if got := hooksOf(c.s).lastWrite.Load(); got != c.want {
 			t.Errorf("Heimdal update used %v, want %s", got, c.want)
 		}
 		if !c.s.noReplace.Load() || !c.s.noCredList.Load() || c.s.noMove.Load() {
@@ -396,7 +398,7 @@ func testKCMReadersDuringUpdates(t *testing.T, whole bool) {
 	}
 	writer := e.open(t, "KCM:")
 	writer.noRemove.Store(whole)
-	writer.grace = 100 * time.Millisecond
+	hooksOf(writer).grace = 100 * time.Millisecond
 	want := kcmWriteStandIn + map[bool]string{false: kcmWriteInPlace, true: kcmWriteMove}[whole]
 	// In place, the old and the new TGT may both show for a moment.
 	fullPlus := append(append([]string(nil), full...), full[len(full)-1])
@@ -497,7 +499,7 @@ func testKCMReadersDuringUpdates(t *testing.T, whole bool) {
 	}
 	t.Logf("%d updates, %d loads, %d klist runs (%d cut short by MIT's UUID walk), %d klist -s between updates",
 		updates, loads, runs, truncated, paused)
-	if got := writer.lastWrite.Load(); got != want {
+	if got := hooksOf(writer).lastWrite.Load(); got != want {
 		t.Errorf("updates used %v, want %s", got, want)
 	}
 	if updates < 10 || loads < 20 || runs < 20 {
@@ -550,11 +552,11 @@ func TestKCMUserHelper(t *testing.T) {
 	}
 	// The second write removes an entry in place, behind a stand-in
 	// from GEN_NEW, which must be the user's to make and switch to.
-	def.grace = time.Millisecond
+	hooksOf(def).grace = time.Millisecond
 	if err := def.Update(func(c *Cache) (*Cache, error) { c.Credentials = c.Credentials[1:]; return c, nil }); err != nil {
 		t.Fatalf("rewriting the default cache: %v", err)
 	}
-	if got, want := def.lastWrite.Load(), kcmWriteStandIn+kcmWriteInPlace; got != want {
+	if got, want := hooksOf(def).lastWrite.Load(), kcmWriteStandIn+kcmWriteInPlace; got != want {
 		t.Errorf("rewrote with %v, want %s", got, want)
 	}
 	// And a new principal through a GEN_NEW cache and MOVE_CACHE.
@@ -564,7 +566,7 @@ func TestKCMUserHelper(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("rewriting the default cache for bob: %v", err)
 	}
-	if got, want := def.lastWrite.Load(), kcmWriteStandIn+kcmWriteMove; got != want {
+	if got, want := hooksOf(def).lastWrite.Load(), kcmWriteStandIn+kcmWriteMove; got != want {
 		t.Errorf("rewrote with %v, want %s", got, want)
 	}
 	if got := kcmMustLoad(t, def).DefaultPrincipal.Components[0]; got != "bob" {

@@ -112,7 +112,7 @@ func TestKCMDecodersRejectMalformed(t *testing.T) {
 // malformed reply the connection is not used again.
 func TestKCMMalformedReplyPoisonsConnection(t *testing.T) {
 	sock := rawKCM(t, make([]byte, 8), false) // length 0: no operation status
-	conn, err := dialKCM(sock, "KCM:x")
+	conn, err := dialKCM(sock, "KCM:x", kcmIOTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,11 +126,9 @@ func TestKCMMalformedReplyPoisonsConnection(t *testing.T) {
 }
 
 func TestKCMHungDaemonTimesOut(t *testing.T) {
-	old := kcmIOTimeout
-	kcmIOTimeout = 200 * time.Millisecond
-	t.Cleanup(func() { kcmIOTimeout = old })
 	// Half a reply, then silence.
 	s := &KCMStore{Name: "x", Socket: rawKCM(t, []byte{0, 0}, true)}
+	hooksOf(s).timeout = 200 * time.Millisecond
 	start := time.Now()
 	_, err := s.Load()
 	if !errors.Is(err, ErrKCMUnavailable) {
@@ -175,7 +173,7 @@ func TestKCMHostileRepliesDuringWrites(t *testing.T) {
 			f.garbage = g
 			f.mu.Unlock()
 			for _, s := range []*KCMStore{f.store("0"), f.store("")} {
-				s.grace = time.Millisecond
+				hooksOf(s).grace = time.Millisecond
 				err := s.Update(renewTGT)
 				if err != nil && !errors.Is(err, ErrFormat) {
 					t.Errorf("%s: Update: %v, want success or ErrFormat", s.display(""), err)

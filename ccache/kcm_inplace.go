@@ -26,7 +26,7 @@ import (
 // close it: every way to change a cache makes some UUID vanish, and the
 // TGT being replaced can never have a valid TGT before it.
 
-// kcmWriteInPlace is the strategy name for lastWrite.
+// kcmWriteInPlace is the name of the in-place strategy.
 const kcmWriteInPlace = "STORE+REMOVE_CRED"
 
 // errKCMNoRemove: the daemon lacks REMOVE_CRED, or refused to say.
@@ -315,7 +315,7 @@ func (s *KCMStore) usable(conn *kcmConn) (*kcmConn, func()) {
 	if errors.As(conn.err, &to) && to.Timeout() {
 		return nil, nil
 	}
-	fresh, err := dialKCM(s.Socket, conn.cache)
+	fresh, err := dialKCM(s.Socket, conn.cache, conn.timeout)
 	if err != nil {
 		return nil, nil
 	}

@@ -125,7 +125,7 @@ func TestKCMInPlaceSurvivesFnMutatingOld(t *testing.T) {
 	if err := s.Update(renewTGT); err != nil { // PutCredential overwrites old's TGT
 		t.Fatal(err)
 	}
-	if got := s.lastWrite.Load(); got != kcmWriteInPlace {
+	if got := hooksOf(s).lastWrite.Load(); got != kcmWriteInPlace {
 		t.Fatalf("renewal used %v", got)
 	}
 	c := kcmMustLoad(t, s)
@@ -146,7 +146,7 @@ func TestKCMInPlaceFallsBackWithoutRemoveCred(t *testing.T) {
 			if err := s.Update(renewTGT); err != nil {
 				t.Fatal(err)
 			}
-			if got := s.lastWrite.Load(); got != kcmWriteMove {
+			if got := hooksOf(s).lastWrite.Load(); got != kcmWriteMove {
 				t.Errorf("code %d: renewal used %v, want %s", code, got, kcmWriteMove)
 			}
 		}
@@ -173,7 +173,7 @@ func TestKCMInPlaceCheckRepairsALyingDaemon(t *testing.T) {
 	if err := s.Update(renewTGT); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.lastWrite.Load(); got != kcmWriteMove || !s.noRemove.Load() {
+	if got := hooksOf(s).lastWrite.Load(); got != kcmWriteMove || !s.noRemove.Load() {
 		t.Errorf("strategy %v, noRemove %v; want a whole rewrite and REMOVE_CRED given up", got, s.noRemove.Load())
 	}
 	if c := kcmMustLoad(t, s); len(c.Credentials) != 2 {
@@ -222,7 +222,7 @@ func TestKCMInPlaceLostWhileRemoving(t *testing.T) {
 	if err := s.Update(renewTGT); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
-	if got := s.lastWrite.Load(); got != kcmWriteMove {
+	if got := hooksOf(s).lastWrite.Load(); got != kcmWriteMove {
 		t.Errorf("strategy %v, want the repair's %s", got, kcmWriteMove)
 	}
 	c := kcmMustLoad(t, s)
@@ -246,7 +246,7 @@ func TestKCMAmbiguousRenewalIsWrittenWhole(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.lastWrite.Load(); got != kcmWriteMove {
+	if got := hooksOf(s).lastWrite.Load(); got != kcmWriteMove {
 		t.Errorf("strategy %v, want %s", got, kcmWriteMove)
 	}
 	c := kcmMustLoad(t, s)

@@ -28,7 +28,7 @@ func renewTGT(c *Cache) (*Cache, error) {
 // klistLoops runs loops concurrent loops of MIT's klist -s on cache until
 // stop is closed, and returns how many runs there were, how long each
 // failed one took, and how they ended.
-func (e *kcmEnv) klistLoops(t *testing.T, loops int, cache string, stop <-chan struct{}) func() (runs int, fails []time.Duration, sample string) {
+func (e *kcmEnv) klistLoops(t testing.TB, loops int, cache string, stop <-chan struct{}) func() (runs int, fails []time.Duration, sample string) {
 	t.Helper()
 	proto := e.kdc.Command(t, "klist", "-s", "-c", cache)
 	var runs int
@@ -70,7 +70,7 @@ func (e *kcmEnv) klistLoops(t *testing.T, loops int, cache string, stop <-chan s
 // kcmLoadWithIDs loads a cache with its credentials' UUIDs, in order.
 func kcmLoadWithIDs(t *testing.T, s *KCMStore, name string) (*Cache, [][]byte) {
 	t.Helper()
-	conn, err := dialKCM(s.Socket, name)
+	conn, err := dialKCM(s.Socket, name, kcmIOTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestKCMRenewalIsInPlace(t *testing.T) {
 		c0, ids0 := kcmLoadWithIDs(t, s, res)
 		stores, removes := countOps(t, s, func() error { return s.Update(renewTGT) })
 		c1, ids1 := kcmLoadWithIDs(t, s, res)
-		if got := s.lastWrite.Load(); got != kcmWriteInPlace {
+		if got := hooksOf(s).lastWrite.Load(); got != kcmWriteInPlace {
 			t.Fatalf("renewal %d used %v, want %s", i, got, kcmWriteInPlace)
 		}
 		gone, added := uuidDiff(ids0, ids1)
@@ -233,7 +233,7 @@ func TestKCMKlistDuringRenewals(t *testing.T) {
 			w := e.open(t, cache)
 			w.noRemove.Store(m.noRemove)
 			w.noStandIn.Store(!m.standIn)
-			w.grace = grace
+			hooksOf(w).grace = grace
 			stop := make(chan struct{})
 			wait := e.klistLoops(t, 3, cache, stop)
 			start := time.Now()
@@ -248,7 +248,7 @@ func TestKCMKlistDuringRenewals(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Update: %v", err)
 			}
-			if got := w.lastWrite.Load(); got != m.want {
+			if got := hooksOf(w).lastWrite.Load(); got != m.want {
 				t.Errorf("renewals used %v, want %s", got, m.want)
 			}
 			t.Logf("%s: %d renewals in %v, %d klist -s -c %s runs, %d failed (%.2f%% of runs, %.3f per renewal)",

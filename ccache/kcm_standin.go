@@ -24,7 +24,8 @@ import (
 // A reader of "KCM:" whose walk takes less than the grace period thus
 // walks a cache nobody changes, and the cache keeps its name. Readers that
 // name the cache explicitly ("KCM:0") see step 3 as before. The price is
-// two grace periods per write. A krenew killed in step 3 leaves the
+// two grace periods per write; BenchmarkKCMReaders weighs it against what
+// readers see during MIT's own kinit -R. A krenew killed in step 3 leaves the
 // stand-in as the default, holding the new contents, and the real cache
 // with the old ones; killed in step 5, the stand-in as a copy that is no
 // longer the default. Neither carries a marker (kcm_temps.go), which its
@@ -37,7 +38,7 @@ import (
 // put there; if anyone else has used it, the newest write wins: the
 // stand-in is moved over the real cache instead (see retire).
 
-// kcmWriteStandIn prefixes the strategy in lastWrite.
+// kcmWriteStandIn prefixes the strategy told to kcmHooks.wrote.
 const kcmWriteStandIn = "STAND-IN+"
 
 // kcmReaderGrace is how long a reader that resolved "KCM:" just before a
@@ -47,7 +48,7 @@ const kcmWriteStandIn = "STAND-IN+"
 const kcmReaderGrace = 250 * time.Millisecond
 
 // kcmStandInStep names the points of a write behind a stand-in at which
-// KCMStore.standInHook runs, so tests can act as another program would.
+// kcmHooks.standInStep runs.
 type kcmStandInStep int
 
 const (
@@ -60,15 +61,17 @@ const (
 var errKCMNoStandIn = errors.New("the KCM daemon cannot switch the default cache")
 
 func (s *KCMStore) readerGrace() time.Duration {
-	if s.grace > 0 {
-		return s.grace
+	if s.hooks != nil {
+		if g := s.hooks.readerGrace(); g > 0 {
+			return g
+		}
 	}
 	return kcmReaderGrace
 }
 
 func (s *KCMStore) atStep(step kcmStandInStep, tmp string) {
-	if s.standInHook != nil {
-		s.standInHook(step, tmp)
+	if s.hooks != nil {
+		s.hooks.standInStep(step, tmp)
 	}
 }
 
@@ -205,7 +208,9 @@ func (s *KCMStore) adopt(conn *kcmConn, name, tmp string) error {
 		}
 		return err
 	}
-	s.adopted.Add(1)
+	if s.hooks != nil {
+		s.hooks.adoptedStandIn()
+	}
 	return nil
 }
 

@@ -13,7 +13,7 @@ import (
 func seededDefault(t *testing.T, f *fakeKCM) *KCMStore {
 	t.Helper()
 	s := f.store("")
-	s.grace = time.Millisecond
+	hooksOf(s).grace = time.Millisecond
 	if err := s.Update(func(*Cache) (*Cache, error) { return kcmSample(), nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestKCMStandInServesTheDefaultDuringTheWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.setHook(nil)
-	if got, want := s.lastWrite.Load(), kcmWriteStandIn+kcmWriteInPlace; got != want {
+	if got, want := hooksOf(s).lastWrite.Load(), kcmWriteStandIn+kcmWriteInPlace; got != want {
 		t.Errorf("strategy %v, want %s", got, want)
 	}
 	if len(defaults) == 0 {
@@ -65,7 +65,7 @@ func TestKCMStandInServesTheDefaultDuringTheWrite(t *testing.T) {
 	if n := f.numCaches(); n != 1 {
 		t.Errorf("%d caches after the update, want 1", n)
 	}
-	if n := s.adopted.Load(); n != 0 {
+	if n := hooksOf(s).adopted.Load(); n != 0 {
 		t.Errorf("an untouched stand-in was adopted %d times", n)
 	}
 }
@@ -90,7 +90,7 @@ func TestKCMStandInRespectsAnotherSwitch(t *testing.T) {
 	if n := f.numCaches(); n != 2 {
 		t.Errorf("%d caches, want 0 and theirs (stand-in left?)", n)
 	}
-	if n := s.adopted.Load(); n != 0 {
+	if n := hooksOf(s).adopted.Load(); n != 0 {
 		t.Errorf("an untouched stand-in was adopted %d times", n)
 	}
 }
@@ -102,7 +102,7 @@ func TestKCMNoStandInWithoutSetDefault(t *testing.T) {
 		if err := s.Update(renewTGT); err != nil {
 			t.Fatal(err)
 		}
-		if got := s.lastWrite.Load(); got != kcmWriteInPlace {
+		if got := hooksOf(s).lastWrite.Load(); got != kcmWriteInPlace {
 			t.Errorf("strategy %v, want %s", got, kcmWriteInPlace)
 		}
 	}
@@ -151,14 +151,14 @@ func TestKCMStandInOnlyForAnExistingDefault(t *testing.T) {
 	if err := def.Update(func(*Cache) (*Cache, error) { return kcmSample(), nil }); err != nil {
 		t.Fatal(err)
 	}
-	if got := def.lastWrite.Load(); got != kcmWriteMove {
+	if got := hooksOf(def).lastWrite.Load(); got != kcmWriteMove {
 		t.Errorf("creating the default cache used %v, want %s", got, kcmWriteMove)
 	}
 	named := f.store("0")
 	if err := named.Update(renewTGT); err != nil {
 		t.Fatal(err)
 	}
-	if got := named.lastWrite.Load(); got != kcmWriteInPlace {
+	if got := hooksOf(named).lastWrite.Load(); got != kcmWriteInPlace {
 		t.Errorf("renewing KCM:0 used %v, want %s", got, kcmWriteInPlace)
 	}
 }

@@ -68,7 +68,7 @@ func TestKCMStandInWrittenDuringTheWriteIsKept(t *testing.T) {
 	if n := f.numCaches(); n != 1 {
 		t.Errorf("%d caches, want 1 (stand-in left?)", n)
 	}
-	if n := s.adopted.Load(); n != 1 {
+	if n := hooksOf(s).adopted.Load(); n != 1 {
 		t.Errorf("adopted %d stand-ins, want 1", n)
 	}
 }
@@ -79,7 +79,7 @@ func TestKCMStandInWrittenDuringTheWriteIsKept(t *testing.T) {
 func TestKCMStandInWrittenAfterTheSwitchBackIsKept(t *testing.T) {
 	f := heimdalFake(t)
 	s := seededDefault(t, f)
-	s.standInHook = func(step kcmStandInStep, tmp string) {
+	hooksOf(s).standInHook = func(step kcmStandInStep, tmp string) {
 		if step != kcmStepBack {
 			return
 		}
@@ -99,7 +99,7 @@ func TestKCMStandInWrittenAfterTheSwitchBackIsKept(t *testing.T) {
 	if n, tmp := f.numCaches(), f.standInOf(); n != 2 || tmp != "" {
 		t.Errorf("%d caches, want 0 and theirs (stand-in %q left)", n, tmp)
 	}
-	if n := s.adopted.Load(); n != 1 {
+	if n := hooksOf(s).adopted.Load(); n != 1 {
 		t.Errorf("adopted %d stand-ins, want 1", n)
 	}
 }
@@ -111,7 +111,7 @@ func TestKCMStandInWrittenAfterTheSwitchBackIsKept(t *testing.T) {
 func TestKCMStandInSwitchedToAgain(t *testing.T) {
 	f := heimdalFake(t)
 	s := seededDefault(t, f)
-	s.standInHook = func(step kcmStandInStep, tmp string) {
+	hooksOf(s).standInHook = func(step kcmStandInStep, tmp string) {
 		if step == kcmStepBack {
 			f.mu.Lock()
 			f.create("theirs")
@@ -128,7 +128,7 @@ func TestKCMStandInSwitchedToAgain(t *testing.T) {
 	if n, tmp := f.numCaches(), f.standInOf(); n != 2 || tmp != "" {
 		t.Errorf("%d caches, want 0 and theirs (stand-in %q left)", n, tmp)
 	}
-	if n := s.adopted.Load(); n != 1 {
+	if n := hooksOf(s).adopted.Load(); n != 1 {
 		t.Errorf("adopted %d stand-ins, want 1", n)
 	}
 	want, _ := renewTGT(kcmSample())
@@ -144,7 +144,7 @@ func TestKCMStandInSwitchedToAgain(t *testing.T) {
 func TestKCMStandInDestroyedMeanwhile(t *testing.T) {
 	f := heimdalFake(t)
 	s := seededDefault(t, f)
-	s.standInHook = func(step kcmStandInStep, tmp string) {
+	hooksOf(s).standInHook = func(step kcmStandInStep, tmp string) {
 		if step == kcmStepStandIn {
 			f.mu.Lock()
 			delete(f.caches, tmp)
@@ -158,7 +158,7 @@ func TestKCMStandInDestroyedMeanwhile(t *testing.T) {
 	if d, n := f.defaultName(), f.numCaches(); d != "0" || n != 1 {
 		t.Errorf("default %q and %d caches, want 0 and 1", d, n)
 	}
-	if n := s.adopted.Load(); n != 0 {
+	if n := hooksOf(s).adopted.Load(); n != 0 {
 		t.Errorf("adopted %d stand-ins, want 0", n)
 	}
 }
@@ -172,7 +172,7 @@ func TestKCMStandInKeepsMITKinit(t *testing.T) {
 	realName := e.resolved(t)
 	coll := []string{"KRB5CCNAME=KCM:"}
 	s := e.open(t, "KCM:")
-	s.grace = 20 * time.Millisecond
+	hooksOf(s).grace = 20 * time.Millisecond
 	shorten := func(c *Cache) (*Cache, error) {
 		tgt, _ := c.FindTGT()
 		tgt.EndTime = tgt.EndTime.Add(-time.Minute)
@@ -191,7 +191,7 @@ func TestKCMStandInKeepsMITKinit(t *testing.T) {
 		{"after the switch back", kcmStepBack, true, testkdc.AlicePassword, aliceName, 4 * time.Hour},
 	} {
 		ran := false
-		s.standInHook = func(step kcmStandInStep, tmp string) {
+		hooksOf(s).standInHook = func(step kcmStandInStep, tmp string) {
 			if step != c.step {
 				return
 			}
@@ -204,12 +204,12 @@ func TestKCMStandInKeepsMITKinit(t *testing.T) {
 			e.mitOK(t, nil, c.pw+"\n", "kinit", "-l", fmt.Sprintf("%ds", int(c.life.Seconds())), "-c", cache, c.princ)
 			ran = true
 		}
-		before := s.adopted.Load()
+		before := hooksOf(s).adopted.Load()
 		if err := s.Update(shorten); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		if !ran {
-			t.Fatalf("%s: no stand-in (strategy %v)", c.name, s.lastWrite.Load())
+			t.Fatalf("%s: no stand-in (strategy %v)", c.name, hooksOf(s).lastWrite.Load())
 		}
 		tk := testkdc.Klist(t, e.kdc, "KCM:")
 		if tk.Principal != c.princ || tk.Lifetime() != c.life {
@@ -221,19 +221,19 @@ func TestKCMStandInKeepsMITKinit(t *testing.T) {
 		if list := e.mitOK(t, coll, "", "klist", "-l"); strings.Count(list, "KCM:") != 1 {
 			t.Errorf("%s: klist -l lists more than the real cache:\n%s", c.name, list)
 		}
-		if n := s.adopted.Load() - before; n != 1 {
+		if n := hooksOf(s).adopted.Load() - before; n != 1 {
 			t.Errorf("%s: adopted %d stand-ins, want 1", c.name, n)
 		}
 	}
 	// A kinit of another principal in the collection makes its own
 	// cache and switches to it; that choice stands, and the unchanged
 	// stand-in goes.
-	s.standInHook = func(step kcmStandInStep, tmp string) {
+	hooksOf(s).standInHook = func(step kcmStandInStep, tmp string) {
 		if step == kcmStepStandIn {
 			e.mitOK(t, coll, testkdc.BobPassword+"\n", "kinit", "-l", "1h", bobName)
 		}
 	}
-	before := s.adopted.Load()
+	before := hooksOf(s).adopted.Load()
 	if err := s.Update(shorten); err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestKCMStandInKeepsMITKinit(t *testing.T) {
 	if list := e.mitOK(t, coll, "", "klist", "-l"); strings.Count(list, "KCM:") != 2 {
 		t.Errorf("klist -l should list alice's and kcmBob's caches only:\n%s", list)
 	}
-	if n := s.adopted.Load() - before; n != 0 {
+	if n := hooksOf(s).adopted.Load() - before; n != 0 {
 		t.Errorf("adopted %d stand-ins, want 0", n)
 	}
 }

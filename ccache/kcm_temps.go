@@ -21,8 +21,8 @@ const kcmTempKey = "krenew_temporary"
 
 // kcmStaleTempAge is how old a marked temporary cache must be to count as
 // left behind: far longer than any write takes, even one whose requests
-// each run close to kcmIOTimeout. A variable so tests can shorten it.
-var kcmStaleTempAge = 10 * time.Minute
+// each run close to kcmIOTimeout.
+const kcmStaleTempAge = 10 * time.Minute
 
 // kcmSweepLimit bounds how many caches one sweep looks at.
 const kcmSweepLimit = 64

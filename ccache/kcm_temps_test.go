@@ -127,7 +127,7 @@ func TestKCMKilledWriterTempIsDestroyedByTheNextWrite(t *testing.T) {
 	e.kinitAlice(t, "KCM:")
 	src := kcmMustLoad(t, e.open(t, "KCM:"))
 	leave := func(created time.Time) string {
-		conn, err := dialKCM(e.kcm.Socket, "KCM:")
+		conn, err := dialKCM(e.kcm.Socket, "KCM:", kcmIOTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +159,7 @@ func TestKCMKilledWriterTempIsDestroyedByTheNextWrite(t *testing.T) {
 		t.Fatalf("the left-over caches are not listed:\n%s", list)
 	}
 	s := e.open(t, "KCM:")
-	s.grace = time.Millisecond
+	hooksOf(s).grace = time.Millisecond
 	if err := s.Update(renewTGT); err != nil {
 		t.Fatal(err)
 	}

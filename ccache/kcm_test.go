@@ -152,7 +152,7 @@ func TestKCMWriteAndReadPaths(t *testing.T) {
 			if off, _ := loaded.KDCOffset(); off != -2*time.Second {
 				t.Errorf("KDC offset %v, want -2s", off)
 			}
-			if got := s.lastWrite.Load(); got != p.strategy {
+			if got := hooksOf(s).lastWrite.Load(); got != p.strategy {
 				t.Errorf("wrote with %v, want %s", got, p.strategy)
 			}
 			for _, op := range p.probeOnce {
@@ -210,7 +210,7 @@ func TestKCMMovePinsTheDefaultCache(t *testing.T) {
 	for _, missing := range [][]kcmOp{{kcmOpRemoveCred}, nil} {
 		f := startFakeKCM(t, kcmCodeFCCInternal, append(missing, kcmOpReplace, kcmOpGetCredList)...)
 		s := f.store("")
-		s.grace = time.Millisecond
+		hooksOf(s).grace = time.Millisecond
 		if err := s.Update(func(*Cache) (*Cache, error) { return kcmSample(), nil }); err != nil {
 			t.Fatal(err)
 		}

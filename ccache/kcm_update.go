@@ -3,9 +3,9 @@ package ccache
 import "errors"
 
 // Write strategies, tried in the order kcmWriteOrder gives
-// (kcmWriteInPlace goes between the first two); lastWrite records which
-// one the last Update used, after kcmWriteStandIn if the default cache was
-// written behind a stand-in.
+// (kcmWriteInPlace goes between the first two). A write's strategy, as
+// told to kcmHooks.wrote, comes after kcmWriteStandIn if the default cache
+// was written behind a stand-in.
 const (
 	kcmWriteReplace    = "REPLACE"
 	kcmWriteMove       = "GEN_NEW+MOVE_CACHE"
@@ -43,7 +43,9 @@ func (s *KCMStore) Update(fn func(old *Cache) (*Cache, error)) error {
 func (s *KCMStore) write(conn *kcmConn, name string, old *kcmOldCache, c *Cache) error {
 	w := &kcmWrite{conn: conn, name: name, old: old, c: withoutMarkers(c)}
 	strategy, err := s.writeWith(kcmWriteOrder(), w)
-	s.wrote(strategy, err)
+	if err == nil && s.hooks != nil {
+		s.hooks.wrote(strategy)
+	}
 	return err
 }
 
@@ -204,12 +206,6 @@ func (s *KCMStore) writeMove(w *kcmWrite) (string, error) {
 
 func (s *KCMStore) writeInitialize(w *kcmWrite) (string, error) {
 	return kcmWriteInitialize, s.fill(w.conn, w.name, w.c, kcmOffsetOf(w.c))
-}
-
-func (s *KCMStore) wrote(strategy string, err error) {
-	if err == nil {
-		s.lastWrite.Store(strategy)
-	}
 }
 
 // errKCMNoMove: the daemon lacks GEN_NEW or MOVE_CACHE.
