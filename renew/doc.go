@@ -4,6 +4,12 @@
 // both to every KDC of a realm, and the classification of what went wrong
 // into the few kinds of failure a user can act on.
 //
+// Run is the engine: policy.go decides when (renew at half-life, retry
+// with backoff, -a's tick), engine.go does the I/O. Both the krenew
+// command's keeper (internal/cli) and Keep drive Run with a Config, and
+// both set up keytab re-acquisition with Config.ReacquireFromKeytab;
+// pidfiles, signals and detaching stay with the command.
+//
 // gokrb5 is used as a message codec and crypto library only. Its Client is
 // avoided on purpose: Login() keeps the password and silently re-logs-in from
 // a goroutine, its AS-REQ hard-codes a 48h renewable life, and its TCP

@@ -15,7 +15,13 @@ import (
 // A service keeps its own identity authenticated while it runs, the way
 // krbticket's updater thread does in Python. Here a throwaway MIT KDC with
 // 4-second tickets, renewable for 8 seconds, stands in for the site's: in
-// 12 seconds Keep gets, renews and re-acquires the ticket.
+// 12 seconds Keep gets, renews and re-acquires the ticket. It prints
+//
+//	Keep returned: <nil>
+//	HTTP/web.krenew.test@KRENEW.TEST valid: true
+//
+// The example is compiled, not run, so that go test -short stays quick:
+// TestKeepRenewsAndReacquires runs the same thing and checks more.
 func ExampleKeep() {
 	kdc, tb, stop, err := testkdc.StartStandalone(testkdc.Options{MaxLife: 4 * time.Second, MaxRenewLife: 8 * time.Second})
 	if err != nil {
@@ -39,7 +45,4 @@ func ExampleKeep() {
 	c, _ := ccache.FileStore{Path: cache}.Load()
 	tgt, _ := c.FindTGT()
 	fmt.Println(tgt.Client, "valid:", tgt.EndTime.After(time.Now()))
-	// Output:
-	// Keep returned: <nil>
-	// HTTP/web.krenew.test@KRENEW.TEST valid: true
 }

@@ -72,16 +72,13 @@ func Keep(ctx context.Context, cfg KeepConfig) error {
 	if cfg.Renewable <= 0 {
 		cfg.Renewable = 7 * 24 * time.Hour
 	}
-	if cfg.BackoffMax <= 0 {
-		cfg.BackoffMax = 30 * time.Second
-	}
 	logger := cfg.Log
 	if logger == nil {
 		logger = discard{log.New(io.Discard, "", 0)}
 	}
 	client := &Client{Conf: conf}
 	req := InitialRequest{Principal: principal, Lifetime: cfg.Lifetime, Renewable: cfg.Renewable}
-	_, err = Run(ctx, Config{
+	run := Config{
 		Principal:      principal,
 		CacheName:      name.String(),
 		Store:          store,
@@ -89,10 +86,9 @@ func Keep(ctx context.Context, cfg KeepConfig) error {
 		Log:            logger,
 		BackoffInitial: cfg.BackoffInitial,
 		BackoffMax:     cfg.BackoffMax,
-		Acquire: func(ctx context.Context) (ccache.Credential, error) {
-			return client.InitialFromKeytab(ctx, req, kt)
-		},
-	})
+	}
+	run.ReacquireFromKeytab(client, req, kt)
+	_, err = Run(ctx, run)
 	if err != nil {
 		return fmt.Errorf("keeping a ticket for %s in %s: %w", principal, name, err)
 	}

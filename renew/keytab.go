@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/keytab"
@@ -141,4 +142,24 @@ func allEtypes(keys map[int32]keytabKey) []int32 {
 	slices.Sort(out)
 	slices.Reverse(out)
 	return out
+}
+
+// keytabBackoffMax is krbticket's retry ceiling for a keytab identity: a
+// service with nothing else to do retries a KDC outage every 30 seconds,
+// not the 5 minutes a user's renewal waits.
+const keytabBackoffMax = 30 * time.Second
+
+// ReacquireFromKeytab makes the engine get a new ticket for r from kt
+// whenever renewal cannot go on (renew-till passed, the ticket expired,
+// the cache was removed), as k5start does, and retry failures at most
+// every 30 seconds unless BackoffMax is set. The keytab is read at each
+// acquisition, so a rotated keytab needs no restart. The krenew command
+// and Keep both set up keytab re-acquisition here.
+func (cfg *Config) ReacquireFromKeytab(client *Client, r InitialRequest, kt Keytab) {
+	cfg.Acquire = func(ctx context.Context) (ccache.Credential, error) {
+		return client.InitialFromKeytab(ctx, r, kt)
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = keytabBackoffMax
+	}
 }

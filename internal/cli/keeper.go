@@ -195,7 +195,7 @@ func checkSyslog(o *options) error {
 }
 
 // withKeytab makes the engine re-acquire from the keytab in keytab mode,
-// with krbticket's retry defaults (1s doubling to 30s).
+// the way renew.Keep does.
 func withKeytab(cfg *renew.Config, s *session, o *options, principal ccache.Principal) error {
 	if !o.keytabMode() {
 		return nil
@@ -208,8 +208,7 @@ func withKeytab(cfg *renew.Config, s *session, o *options, principal ccache.Prin
 	if err := prompt.Harden(); err != nil {
 		cfg.Log.Warnf("cannot disable core dumps: %v", err)
 	}
-	cfg.Acquire = keytabAcquirer(s, o, kt, principal)
-	cfg.BackoffMax = 30 * time.Second
+	cfg.ReacquireFromKeytab(s.client, o.initialRequest(principal), kt)
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"os"
 	"strings"
 
@@ -56,13 +55,4 @@ func (s *session) keytabPrincipal(o *options, kt renew.Keytab) (ccache.Principal
 		return ccache.Principal{}, principalFailure("host/"+host, err, false)
 	}
 	return p, nil
-}
-
-// keytabAcquirer is the engine's Acquire in keytab mode.
-func keytabAcquirer(s *session, o *options, kt renew.Keytab, principal ccache.Principal) func(context.Context) (ccache.Credential, error) {
-	return func(ctx context.Context) (ccache.Credential, error) {
-		return s.client.InitialFromKeytab(ctx, renew.InitialRequest{
-			Principal: principal, Lifetime: o.lifetime, Renewable: o.renewable,
-		}, kt)
-	}
 }

@@ -128,7 +128,7 @@ func keytabPrivateCache(ctx context.Context, s *session, o *options) (ccache.Pri
 	if err := prompt.Harden(); err != nil {
 		verbosef(o, "cannot disable core dumps: %v", err)
 	}
-	cred, err := keytabAcquirer(s, o, kt, principal)(ctx)
+	cred, err := s.client.InitialFromKeytab(ctx, o.initialRequest(principal), kt)
 	if err != nil {
 		if renew.KindOf(err) == renew.KindKeytab {
 			return ccache.Principal{}, ccache.FileStore{}, keytabFailure(err)

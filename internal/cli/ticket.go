@@ -37,9 +37,7 @@ func acquire(ctx context.Context, s *session, o *options, principal ccache.Princ
 		return ccache.Credential{}, passwordFailure(err, name)
 	}
 	requested := time.Now()
-	cred, err := s.client.Initial(ctx, renew.InitialRequest{
-		Principal: principal, Lifetime: o.lifetime, Renewable: o.renewable,
-	}, password)
+	cred, err := s.client.Initial(ctx, o.initialRequest(principal), password)
 	prompt.Zero(password)
 	if err != nil {
 		return ccache.Credential{}, kdcFailure(err, name, s.cacheName.String())
@@ -58,7 +56,7 @@ func acquireFromKeytab(ctx context.Context, s *session, o *options, principal cc
 		verbosef(o, "cannot disable core dumps: %v", err)
 	}
 	requested := time.Now()
-	cred, err := keytabAcquirer(s, o, kt, principal)(ctx)
+	cred, err := s.client.InitialFromKeytab(ctx, o.initialRequest(principal), kt)
 	if err != nil {
 		if renew.KindOf(err) == renew.KindKeytab {
 			return ccache.Credential{}, keytabFailure(err)
@@ -209,4 +207,10 @@ func renewableState(tgt ccache.Credential, now time.Time) string {
 		}
 	}
 	return "renewable"
+}
+
+// initialRequest is the AS request every new ticket is asked with, from a
+// password or a keytab, at start-up or on re-acquisition: -l and -r.
+func (o *options) initialRequest(principal ccache.Principal) renew.InitialRequest {
+	return renew.InitialRequest{Principal: principal, Lifetime: o.lifetime, Renewable: o.renewable}
 }
