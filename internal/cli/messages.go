@@ -131,6 +131,9 @@ type failure struct {
 	msg  string
 	hint string
 	code int // 0 means exitFailure
+	// output is what a detached child wrote before it failed, shown
+	// first as the foreground would have shown it.
+	output string
 }
 
 func (f *failure) Error() string { return f.msg }
@@ -151,26 +154,29 @@ func failDetached(err error) int {
 	return f.exitCode()
 }
 
-// detachedFailure is the parent's report of a child that did not start:
-// msg, and the child's own hint and exit status if it said why.
-func detachedFailure(msg string, err error) *failure {
-	f := &failure{msg: msg}
+// detachedFailure is the parent's report of a child that did not start,
+// what the child would have printed in the foreground where it said why:
+// what it wrote before failing, its message after what (not wrapped in
+// the daemon package's account of the start), its hint and exit status.
+// A child that died without saying why is reported with all there is.
+func detachedFailure(what string, err error) *failure {
 	var se *daemon.StartError
-	if errors.As(err, &se) && se.Message != "" {
-		f.hint = se.Hint
-		if se.ExitCode > 0 {
-			f.code = se.ExitCode
-		}
+	if !errors.As(err, &se) || se.Message == "" {
+		return &failure{msg: fmt.Sprintf("%s: %v", what, err)}
+	}
+	f := &failure{msg: what + ": " + se.Message, hint: se.Hint, output: se.Output}
+	if se.ExitCode > 0 {
+		f.code = se.ExitCode
 	}
 	return f
 }
 
 func daemonStartFailure(principal ccache.Principal, err error) *failure {
-	return detachedFailure(fmt.Sprintf("the renewal daemon for %s did not start: %v", principal, err), err)
+	return detachedFailure(fmt.Sprintf("the renewal daemon for %s did not start", principal), err)
 }
 
 func backgroundStartFailure(command string, err error) *failure {
-	return detachedFailure(fmt.Sprintf("cannot start %s in the background: %v", command, err), err)
+	return detachedFailure(fmt.Sprintf("cannot start %s in the background", command), err)
 }
 
 func syslogFailure(err error) *failure {
@@ -206,6 +212,9 @@ func report(err error) int {
 	var f *failure
 	if !errors.As(err, &f) {
 		f = &failure{msg: err.Error()}
+	}
+	if out := strings.TrimRight(f.output, "\n"); out != "" {
+		fmt.Fprintln(stderr, out)
 	}
 	errorf("%s", f.msg)
 	if f.hint != "" {
@@ -459,6 +468,12 @@ func aklogRunFailure(prog string, err error) *failure {
 }
 
 func pidfileFailure(path string, err error) *failure {
+	// The path is in the message already; the daemon package's own
+	// account of it would say it twice.
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
 	return &failure{msg: fmt.Sprintf("cannot write pidfile %s: %v", path, err)}
 }
 

@@ -19,15 +19,18 @@ func captureStderr(t *testing.T) *bytes.Buffer {
 }
 
 // A detached child's failure reaches the user as the foreground would
-// show it: the error line, the child's hint, and its exit status.
+// show it: what it printed first, the error line (its own message, not the
+// daemon package's account of the start around it), the child's hint, and
+// its exit status.
 func TestDetachedFailureKeepsHintAndExitStatus(t *testing.T) {
 	out := captureStderr(t)
 	alice := ccache.Principal{Realm: "R", Components: []string{"alice"}}
-	err := &daemon.StartError{Message: "cannot read keytab /k: permission denied", Hint: "check the keytab's permissions", ExitCode: 4}
+	err := &daemon.StartError{Output: "krenew: warning: ignoring x\n", Message: "cannot read keytab /k: permission denied", Hint: "check the keytab's permissions", ExitCode: 4}
 	if code := report(daemonStartFailure(alice, err)); code != 4 {
 		t.Errorf("exit status %d, want the child's 4", code)
 	}
-	want := "krenew: error: the renewal daemon for alice@R did not start: " + err.Error() + "\n" +
+	want := "krenew: warning: ignoring x\n" +
+		"krenew: error: the renewal daemon for alice@R did not start: cannot read keytab /k: permission denied\n" +
 		"krenew: hint: check the keytab's permissions\n"
 	if out.String() != want {
 		t.Errorf("stderr\n%q\nwant\n%q", out.String(), want)
@@ -55,5 +58,14 @@ func TestReportFormatsOneLine(t *testing.T) {
 	}
 	if want := "krenew: error: cannot open FILE:/x\n"; out.String() != want {
 		t.Errorf("stderr %q, want %q", out.String(), want)
+	}
+}
+
+// The pidfile's path is said once, not again by the daemon package.
+func TestPidfileFailureNamesPathOnce(t *testing.T) {
+	_, err := writePidfile("/nonexistent-dir/krenew.pid", 1)
+	want := "cannot write pidfile /nonexistent-dir/krenew.pid: no such file or directory"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
 	}
 }
