@@ -17,14 +17,26 @@ UNITS := $(wildcard contrib/systemd/*.service)
 
 all: build
 
+# The shipped binary, built as lean as a Go daemon gets (issue 14):
+# static, so that no libc is mapped into each of many idle daemons and
+# start-up skips the dynamic loader; without urfave/cli's docs generator
+# and flag suggestions (blackfriday, go-md2man, smetrics), which krenew
+# never uses and which cost init time; without symbol table and DWARF
+# (panics still print stack traces). `go install` users get the same with
+#   CGO_ENABLED=0 go install -trimpath -tags $(BUILDTAGS) -ldflags='-s -w'
+# (README, Installing). internal/e2e/build_test.go checks the result.
+BUILDTAGS := urfave_cli_no_docs,urfave_cli_no_suggest
+BUILD     := CGO_ENABLED=0 $(GO) build -trimpath -tags $(BUILDTAGS) -ldflags='-s -w'
+OUT       ?= krenew
+
 build:
-	$(GO) build -trimpath -o krenew .
+	$(BUILD) -o $(OUT) .
 
 # install needs only an up-to-date binary, so that `make && sudo make
 # install` does not rebuild as root (where go may not be on PATH).
 GOFILES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './internal/*' -not -path './bench/*') $(shell find ./internal/cli -name '*.go' -not -name '*_test.go') go.mod go.sum
 krenew: $(GOFILES)
-	$(GO) build -trimpath -o krenew .
+	$(BUILD) -o krenew .
 
 # lint: formatting, vet, staticcheck and the man page, the cheap failures first.
 lint:

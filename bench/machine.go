@@ -2,6 +2,7 @@ package main
 
 import (
 	"debug/buildinfo"
+	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ type machine struct {
 	CPU, RAM, OS, Kernel string
 	Cores                int
 	GoBench, GoKrenew    string
+	Build                string // how the krenew measured was built: static or dynamic, flags
 	Packages             string
 	LoadStart, LoadEnd   string // /proc/loadavg: others' work on this machine skews timings
 }
@@ -35,8 +37,9 @@ func describeMachine(s settings) machine {
 	m.OS = strings.Trim(procValueSep("/etc/os-release", "PRETTY_NAME", "="), `"`)
 	if bi, err := buildinfo.ReadFile(s.Krenew); err == nil {
 		m.GoKrenew = bi.GoVersion
+		m.Build = describeBuild(s.Krenew, bi)
 	} else {
-		m.GoKrenew = "unknown"
+		m.GoKrenew, m.Build = "unknown", "unknown"
 	}
 	pk, err := exec.Command("dpkg-query", "-W", "-f", "${Package} ${Version}, ", "krb5-kdc", "krb5-user", "kstart").Output()
 	if err != nil {
@@ -85,4 +88,33 @@ func loadavg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// describeBuild says whether the binary is static or dynamic and with
+// which of the Makefile's build settings, since idle memory and start-up
+// depend on them more than on the code: a dynamic build maps libc into
+// every daemon and runs the dynamic loader at each start.
+func describeBuild(path string, bi *buildinfo.BuildInfo) string {
+	linking := "static"
+	if f, err := elf.Open(path); err != nil {
+		linking = "unknown linking"
+	} else {
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				linking = "dynamic (cgo)"
+			}
+		}
+		f.Close()
+	}
+	var set []string
+	for _, st := range bi.Settings {
+		switch st.Key {
+		case "CGO_ENABLED", "-tags", "-trimpath", "-race":
+			set = append(set, st.Key+"="+st.Value)
+		}
+	}
+	if len(set) == 0 {
+		return linking
+	}
+	return linking + ", " + strings.Join(set, " ")
 }

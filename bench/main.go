@@ -27,6 +27,7 @@ type settings struct {
 	Kinit        string
 	Reps         int
 	Idle         time.Duration
+	Fleet        int
 	Scale        int
 	ScaleWindow  time.Duration
 	ScaleLife    time.Duration
@@ -43,6 +44,7 @@ func main() {
 	flag.StringVar(&s.Kinit, "kinit", "kinit", "MIT kinit")
 	flag.IntVar(&s.Reps, "reps", 30, "repetitions of each one-shot measurement")
 	flag.DurationVar(&s.Idle, "idle", 10*time.Minute, "idle window for the daemons' idle cost")
+	flag.IntVar(&s.Fleet, "fleet", 20, "idle daemons per side running together for the PSS-per-daemon figure")
 	flag.IntVar(&s.Scale, "scale", 200, "daemons (and users) per side in the scale test")
 	flag.DurationVar(&s.ScaleWindow, "scale-window", 10*time.Minute, "how long the scale test watches the daemons")
 	flag.DurationVar(&s.ScaleLife, "scale-life", 2*time.Minute, "ticket lifetime in the scale test")
@@ -98,6 +100,8 @@ func (s *settings) check() error {
 		return fmt.Errorf("-reps must be at least 1")
 	case s.Idle < 10*time.Second:
 		return fmt.Errorf("-idle must be at least 10s")
+	case s.Fleet < 1:
+		return fmt.Errorf("-fleet must be at least 1")
 	case s.Scale < 1:
 		return fmt.Errorf("-scale must be at least 1")
 	case s.ScaleWindow < 30*time.Second:

@@ -8,7 +8,7 @@ import (
 )
 
 // row is one figure: krenew against its peer, the ratio, and the target
-// from issue 7 where there is one.
+// from issues 7 and 14 where there is one.
 type row struct {
 	Fig, Measure, Unit string
 	PeerName           string // who krenew is compared with; "" picks a default per figure
@@ -71,6 +71,7 @@ func (r *results) markdown() string {
 	fmt.Fprintf(&b, "- Machine: %s, %d cores, %s RAM; %s; kernel %s\n", m.CPU, m.Cores, m.RAM, m.OS, m.Kernel)
 	fmt.Fprintf(&b, "- Load average (1, 5, 15 min) at the start: %s; at the end: %s\n", m.LoadStart, m.LoadEnd)
 	fmt.Fprintf(&b, "- Go: %s (krenew built with %s)\n", m.GoBench, m.GoKrenew)
+	fmt.Fprintf(&b, "- krenew build: %s\n", m.Build)
 	fmt.Fprintf(&b, "- Packages: %s\n", m.Packages)
 	fmt.Fprintf(&b, "- Programs: krenew %s (copied at the start and run from the copy), kstart krenew %s, kinit %s\n", s.Krenew, s.KstartKrenew, s.Kinit)
 	fmt.Fprintf(&b, "- Settings: %s\n", s.describe())
@@ -101,8 +102,8 @@ func (r *results) markdown() string {
 }
 
 func (s settings) describe() string {
-	txt := fmt.Sprintf("`-reps %d -idle %v -scale %d -scale-window %v -scale-life %v -parallel %d`",
-		s.Reps, s.Idle, s.Scale, s.ScaleWindow, s.ScaleLife, s.Parallel)
+	txt := fmt.Sprintf("`-reps %d -idle %v -fleet %d -scale %d -scale-window %v -scale-life %v -parallel %d`",
+		s.Reps, s.Idle, s.Fleet, s.Scale, s.ScaleWindow, s.ScaleLife, s.Parallel)
 	if s.Phases != "1234" {
 		txt += fmt.Sprintf(" `-phases %s` (not every figure)", s.Phases)
 	}
@@ -117,6 +118,7 @@ const method = `1. One renewal. In-process: what the daemon does per renewal, ti
    (the daemon's atomic replacement of the file), against ` + "`kinit -R -c FILE:...`" + ` as a whole process. Then ` + "`krenew --once -k FILE:...`" + `
    against kstart's ` + "`krenew -k FILE:...`" + ` (without -K it renews once and exits), both whole processes, fork to wait.
    Each side has its own principal and cache; one untimed warm-up each, then the sides alternate and swap who goes first.
+   Start and exit alone: ` + "`krenew --version`" + ` against kstart's ` + "`krenew -h`" + `, the same way: the floor under every whole-process figure.
 2. Initial ticket: ` + "`krenew --once --init --password-stdin -u P -l 10h -r 7d`" + ` against ` + "`kinit -l 10h -r 7d P`" + ` with the
    password on stdin (MIT kinit reads it from there when stdin is not a terminal), whole processes, alternating.
 3. Idle daemon: ` + "`krenew -k FILE:a -p pidfile`" + ` (detaches itself) and kstart's ` + "`krenew -K 60 -b -p pidfile -k FILE:b`" + `,
@@ -124,6 +126,9 @@ const method = `1. One renewal. In-process: what the daemon does per renewal, ti
    renewal from SIGALRM. From two seconds later, each minute: Rss and Pss from /proc/PID/smaps_rollup, utime+stime of
    the thread group from /proc/PID/stat, and voluntary context switches summed over /proc/PID/task/*/status (a
    voluntary switch is the thread going to sleep, so each wake-up costs one). Rates are per one-minute interval.
+   Beside them, -fleet daemons per side started the same way (each on its own principal's ticket, each krenew renewed
+   once by SIGALRM), idle through the same window; at its end, Pss of each, over the daemons. Pss divides every shared
+   page among the processes that map it, so it is what one more daemon costs the machine when many run.
 4. Scale: N principals per side, tickets from kinit with the scale lifetime, then N krenew daemons (defaults) and N
    kstart ` + "`krenew -K 1 -b`" + ` (a one-minute interval, kstart's smallest, so that it can keep short tickets alive) run at
    the same time, launched interleaved, -parallel at a time. All tickets are obtained within seconds and all daemons

@@ -7,11 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/krenew/krenew/internal/osuser"
 )
 
 // DefaultName is MIT's built-in default cache name, used when neither the
@@ -322,12 +323,11 @@ func expandToken(tok string) (string, error) {
 	case "euid":
 		return strconv.Itoa(os.Geteuid()), nil
 	case "username":
-		uid := strconv.Itoa(os.Geteuid())
-		u, err := user.LookupId(uid)
+		name, err := osuser.Name(os.Geteuid())
 		if err != nil {
-			return "", fmt.Errorf("cannot expand %%{username}: no user name for uid %s: %w", uid, err)
+			return "", fmt.Errorf("cannot expand %%{username}: no user name for uid %d: %w", os.Geteuid(), err)
 		}
-		return u.Username, nil
+		return name, nil
 	case "TEMP":
 		if d := os.Getenv("TMPDIR"); d != "" {
 			return d, nil

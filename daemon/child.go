@@ -52,7 +52,8 @@ func Reported() bool {
 
 // Init completes go-daemon's side of the start in the daemon: it reads the
 // context from stdin (which then becomes /dev/null) and removes _GO_DAEMON
-// from the environment, so that nothing the daemon runs inherits it. Until
+// and the GOMAXPROCS that Detach added from the environment, so that
+// nothing the daemon runs inherits them. Until
 // Ready or Fail, stdout and stderr still reach Detach in the parent, which
 // shows them if the daemon fails to start.
 func Init() error {
@@ -70,6 +71,11 @@ func Init() error {
 	}
 	if err := os.Unsetenv(godaemon.MARK_NAME); err != nil {
 		return fmt.Errorf("cannot clear %s: %w", godaemon.MARK_NAME, err)
+	}
+	if os.Getenv(ownMaxProcs) != "" {
+		// The runtime has read it; what krenew starts gets the user's.
+		os.Unsetenv("GOMAXPROCS")
+		os.Unsetenv(ownMaxProcs)
 	}
 	closeInheritedFds()
 	childState = childInit

@@ -110,7 +110,7 @@ func Detach(args []string, timeout time.Duration) (pid int, payload string, err 
 		LogFilePerm: 0o600,
 		WorkDir:     "/",
 		Args:        append([]string{os.Args[0]}, args...),
-		Env:         CleanEnv(os.Environ()),
+		Env:         daemonEnv(os.Environ()),
 	}
 	child, err := ctx.Reborn()
 	// Only the child may hold a write end from now on, or EOF never comes.
@@ -309,6 +309,27 @@ func rawFd(f *os.File) (uintptr, error) {
 	}
 	return fd, nil
 }
+
+// daemonEnv is the environment the daemon starts with: CleanEnv's, plus
+// GOMAXPROCS=1 unless the user chose a GOMAXPROCS. A daemon that renews
+// once every few hours needs no parallelism, and only a GOMAXPROCS seen
+// by the runtime when the process starts keeps it from starting a thread
+// per processor (runtime.GOMAXPROCS later is too late for those); six
+// threads instead of eight, each with its stack and page tables. Init
+// removes it again, with the marker that says it was ours, so that the
+// command of krenew -b -- cmd and aklog inherit the user's environment.
+func daemonEnv(env []string) []string {
+	out := CleanEnv(env)
+	for _, kv := range out {
+		if strings.HasPrefix(kv, "GOMAXPROCS=") {
+			return out
+		}
+	}
+	return append(out, "GOMAXPROCS=1", ownMaxProcs+"=1")
+}
+
+// ownMaxProcs marks a GOMAXPROCS that daemonEnv added.
+const ownMaxProcs = "_KRENEW_GOMAXPROCS"
 
 // CleanEnv returns env without go-daemon's marker, for the daemon itself
 // and for any process krenew starts: a process that inherits _GO_DAEMON=1

@@ -82,6 +82,14 @@ func TestDetachReadyRoundTrip(t *testing.T) {
 	if strings.Contains(r.SpawnedEnv, "_GO_DAEMON") {
 		t.Errorf("a process the daemon started inherited _GO_DAEMON:\n%s", r.SpawnedEnv)
 	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		if r.MaxProcs != 1 {
+			t.Errorf("daemon started with GOMAXPROCS %d, want 1 (from its environment at exec)", r.MaxProcs)
+		}
+		if strings.Contains(r.SpawnedEnv, "GOMAXPROCS") {
+			t.Errorf("a process the daemon started inherited the GOMAXPROCS meant for the daemon:\n%s", r.SpawnedEnv)
+		}
+	}
 	if !strings.Contains(r.SpawnedEnv, "PATH=") {
 		t.Errorf("spawned environment looks wrong (no PATH):\n%s", r.SpawnedEnv)
 	}
@@ -151,9 +159,9 @@ func TestDetachContextCarriesNoSecret(t *testing.T) {
 	if wantArgs := []string{os.Args[0], helperArg, "context-dump"}; !reflect.DeepEqual(args, wantArgs) {
 		t.Errorf("context args %q, want %q", args, wantArgs)
 	}
-	wantEnv := append(CleanEnv(os.Environ()), "_GO_DAEMON=1")
+	wantEnv := append(daemonEnv(os.Environ()), "_GO_DAEMON=1")
 	if !reflect.DeepEqual(env, wantEnv) {
-		t.Errorf("context env differs from ours minus _GO_DAEMON plus go-daemon's marker:\n got %q\nwant %q", env, wantEnv)
+		t.Errorf("context env differs from ours minus _GO_DAEMON plus GOMAXPROCS and go-daemon's marker:\n got %q\nwant %q", env, wantEnv)
 	}
 	var logName string
 	_ = json.Unmarshal(ctx["LogFileName"], &logName)
@@ -397,5 +405,18 @@ func TestHandoverBrokenPipeIsNotAFailure(t *testing.T) {
 	}
 	if !handoverFailed(child, &os.PathError{Op: "write", Path: "|1", Err: syscall.EIO}) {
 		t.Error("another write error does not count as a failure")
+	}
+}
+
+func TestDaemonEnvLimitsProcessorsUnlessTheUserChose(t *testing.T) {
+	got := daemonEnv([]string{"A=1", "_GO_DAEMON=1"})
+	want := []string{"A=1", "GOMAXPROCS=1", ownMaxProcs + "=1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("daemonEnv without GOMAXPROCS = %q, want %q", got, want)
+	}
+	got = daemonEnv([]string{"GOMAXPROCS=4", "B=2"})
+	want = []string{"GOMAXPROCS=4", "B=2"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("daemonEnv with the user's GOMAXPROCS = %q, want it untouched: %q", got, want)
 	}
 }

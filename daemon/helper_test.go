@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,6 +35,7 @@ type childReport struct {
 	Sid          int
 	Cwd          string
 	Mark         string // _GO_DAEMON after Init
+	MaxProcs     int    // runtime.GOMAXPROCS as the child started
 	StdinBytes   int
 	StdinEOF     bool
 	SpawnedEnv   string // environment of a process the daemon started
@@ -134,7 +136,7 @@ func runHelper(mode string, args []string) int {
 }
 
 func helperReady() int {
-	r := childReport{PID: os.Getpid(), StillDaemon: IsDaemon()}
+	r := childReport{PID: os.Getpid(), StillDaemon: IsDaemon(), MaxProcs: runtime.GOMAXPROCS(0)}
 	r.Sid, _ = unix.Getsid(0)
 	r.Cwd, _ = os.Getwd()
 	r.Mark = os.Getenv("_GO_DAEMON")

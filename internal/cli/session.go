@@ -3,9 +3,9 @@ package cli
 import (
 	"errors"
 	"os"
-	"os/user"
 
 	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/internal/osuser"
 	"github.com/krenew/krenew/renew"
 	"github.com/krenew/krenew/renew/krb5conf"
 )
@@ -67,9 +67,7 @@ func (s *session) principal(o *options, cached *ccache.Cache) (ccache.Principal,
 	}
 	name := os.Getenv("USER")
 	if name == "" {
-		if u, err := user.Current(); err == nil {
-			name = u.Username
-		}
+		name, _ = osuser.Name(os.Getuid())
 	}
 	if name == "" {
 		return ccache.Principal{}, noPrincipalFailure()

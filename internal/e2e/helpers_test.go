@@ -49,7 +49,14 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	krenewBin = filepath.Join(dir, "krenew")
-	build := exec.Command("go", "build", "-race", "-o", krenewBin, ".")
+	// The race detector needs cgo, so this is not quite the shipped
+	// binary (shippedBinary is), but it is built from the same code.
+	tags, err := makefileVariable("BUILDTAGS")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	build := exec.Command("go", "build", "-race", "-tags", tags, "-o", krenewBin, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building krenew:", err)
@@ -755,4 +762,89 @@ func keyringCache(t *testing.T, k *testkdc.KDC, name string) string {
 	t.Cleanup(func() { k.Run(t, "kdestroy", "-c", name) })
 	k.Run(t, "kdestroy", "-c", name)
 	return name
+}
+
+// The shipped binary is what `make build` makes: these tests build it
+// that way once and look at it, so that a flag dropped from the Makefile
+// or a dependency that drags a removed package back in fails here.
+var shipped struct {
+	once sync.Once
+	path string
+	out  []byte
+	err  error
+}
+
+func shippedBinary(t *testing.T) string {
+	t.Helper()
+	shipped.once.Do(func() {
+		dir, err := os.MkdirTemp("", "krenew-shipped-")
+		if err != nil {
+			shipped.err = err
+			return
+		}
+		shipped.path = filepath.Join(dir, "krenew")
+		shipped.out, shipped.err = exec.Command("make", "-s", "build", "OUT="+shipped.path).CombinedOutput()
+	})
+	if shipped.err != nil {
+		t.Fatalf("make build: %v\n%s", shipped.err, shipped.out)
+	}
+	return shipped.path
+}
+
+// makeVariable is the value of a `NAME := value` line of the Makefile.
+func makeVariable(t *testing.T, name string) string {
+	t.Helper()
+	v, err := makefileVariable(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func makefileVariable(name string) (string, error) {
+	b, err := os.ReadFile("Makefile")
+	if err != nil {
+		return "", err
+	}
+	m := regexp.MustCompile(`(?m)^` + name + `\s*:=\s*(\S.*)$`).FindSubmatch(b)
+	if m == nil {
+		return "", fmt.Errorf("the Makefile sets no %s", name)
+	}
+	return strings.TrimSpace(string(m[1])), nil
+}
+
+// binaryRss is the resident KiB of pid's mappings of the file bin, from
+// /proc/PID/smaps.
+func binaryRss(t *testing.T, pid int, bin string) int {
+	t.Helper()
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	header := regexp.MustCompile(`^[0-9a-f]+-[0-9a-f]+ `)
+	total, in := 0, false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if header.MatchString(line) {
+			fields := strings.Fields(line)
+			in = len(fields) >= 6 && fields[5] == bin
+			continue
+		}
+		if in && strings.HasPrefix(line, "Rss:") {
+			n, _ := strconv.Atoi(strings.Fields(line)[1])
+			total += n
+		}
+	}
+	return total
+}
+
+func threads(t *testing.T, pid int) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
 }
