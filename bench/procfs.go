@@ -17,6 +17,7 @@ const clockTicks = 100
 // the kernel keeps them in the group's total) and its context switches.
 type procSample struct {
 	RSSKiB, PSSKiB int64
+	AnonKiB        int64   // anonymous memory: private to the process
 	CPUSeconds     float64 // utime+stime, in ticks of 10 ms
 	RunNs          int64   // time on a CPU from schedstat, summed over the threads alive now
 	Voluntary      int64   // sum over the threads alive now
@@ -27,7 +28,7 @@ type procSample struct {
 func sampleProc(pid int) (procSample, error) {
 	var s procSample
 	var err error
-	if s.RSSKiB, s.PSSKiB, err = memory(pid); err != nil {
+	if s.RSSKiB, s.PSSKiB, s.AnonKiB, err = memory(pid); err != nil {
 		return s, err
 	}
 	if s.CPUSeconds, err = cpuSeconds(pid); err != nil {
@@ -56,16 +57,16 @@ func sampleProc(pid int) (procSample, error) {
 }
 
 // memory reads Rss and Pss from smaps_rollup, in KiB.
-func memory(pid int) (rss, pss int64, err error) {
+func memory(pid int) (rss, pss, anon int64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	rss, pss = statusField(string(b), "Rss"), statusField(string(b), "Pss")
+	rss, pss, anon = statusField(string(b), "Rss"), statusField(string(b), "Pss"), statusField(string(b), "Anonymous")
 	if rss == 0 {
-		return 0, 0, fmt.Errorf("no Rss in /proc/%d/smaps_rollup", pid)
+		return 0, 0, 0, fmt.Errorf("no Rss in /proc/%d/smaps_rollup", pid)
 	}
-	return rss, pss, nil
+	return rss, pss, anon, nil
 }
 
 // statusField finds "name: value [kB]" in a /proc key-value file.

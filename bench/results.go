@@ -17,6 +17,9 @@ type row struct {
 	Target             string
 	TargetRatio        float64 // met when krenew/peer <= this
 	TargetMax          float64 // met when krenew's median <= this
+	// Floor says, for a target not met, what stops it, from figures of the
+	// same run; RESULTS.md lists it under the table.
+	Floor string
 }
 
 type results struct {
@@ -28,6 +31,16 @@ type results struct {
 }
 
 func (r *results) add(x row) { r.Rows = append(r.Rows, x) }
+
+// find is the first row whose measure starts with prefix.
+func (r *results) find(prefix string) (row, bool) {
+	for _, x := range r.Rows {
+		if strings.HasPrefix(x.Measure, prefix) {
+			return x, true
+		}
+	}
+	return row{}, false
+}
 
 func (r *results) note(format string, a ...any) { r.Notes = append(r.Notes, fmt.Sprintf(format, a...)) }
 
@@ -91,6 +104,15 @@ func (r *results) markdown() string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", x.Fig, x.Measure, x.Unit,
 			x.Krenew.format(x.Prec), x.peerName(), x.Peer.format(x.Prec), ratio, target, x.met())
 	}
+	var floors []string
+	for _, x := range r.Rows {
+		if x.met() == yesNo(false) && x.Floor != "" {
+			floors = append(floors, fmt.Sprintf("- %s (target %s): %s", x.Measure, x.Target, x.Floor))
+		}
+	}
+	if len(floors) > 0 {
+		fmt.Fprintf(&b, "\n## Targets not met, and the floor that stops them\n\n%s\n", strings.Join(floors, "\n"))
+	}
 	if len(r.Notes) > 0 {
 		fmt.Fprintf(&b, "\n## Notes\n\n")
 		for _, n := range r.Notes {
@@ -118,7 +140,8 @@ const method = `1. One renewal. In-process: what the daemon does per renewal, ti
    (the daemon's atomic replacement of the file), against ` + "`kinit -R -c FILE:...`" + ` as a whole process. Then ` + "`krenew --once -k FILE:...`" + `
    against kstart's ` + "`krenew -k FILE:...`" + ` (without -K it renews once and exits), both whole processes, fork to wait.
    Each side has its own principal and cache; one untimed warm-up each, then the sides alternate and swap who goes first.
-   Start and exit alone: ` + "`krenew --version`" + ` against kstart's ` + "`krenew -h`" + `, the same way: the floor under every whole-process figure.
+   Start and exit alone: ` + "`krenew --version`" + ` against kstart's ` + "`krenew -h`" + `, the same way: the floor under every whole-process figure;
+   and under that the Go floor, bench/gofloor (a Go program that does nothing, built static and stripped like krenew).
 2. Initial ticket: ` + "`krenew --once --init --password-stdin -u P -l 10h -r 7d`" + ` against ` + "`kinit -l 10h -r 7d P`" + ` with the
    password on stdin (MIT kinit reads it from there when stdin is not a terminal), whole processes, alternating.
 3. Idle daemon: ` + "`krenew -k FILE:a -p pidfile`" + ` (detaches itself) and kstart's ` + "`krenew -K 60 -b -p pidfile -k FILE:b`" + `,
@@ -128,7 +151,8 @@ const method = `1. One renewal. In-process: what the daemon does per renewal, ti
    voluntary switch is the thread going to sleep, so each wake-up costs one). Rates are per one-minute interval.
    Beside them, -fleet daemons per side started the same way (each on its own principal's ticket, each krenew renewed
    once by SIGALRM), idle through the same window; at its end, Pss of each, over the daemons. Pss divides every shared
-   page among the processes that map it, so it is what one more daemon costs the machine when many run.
+   page among the processes that map it, so it is what one more daemon costs the machine when many run. As many
+   bench/gofloor sleepers (GOMAXPROCS=1, blocked on a signal) are sampled the same way: the Go floor of an idle process.
 4. Scale: N principals per side, tickets from kinit with the scale lifetime, then N krenew daemons (defaults) and N
    kstart ` + "`krenew -K 1 -b`" + ` (a one-minute interval, kstart's smallest, so that it can keep short tickets alive) run at
    the same time, launched interleaved, -parallel at a time. All tickets are obtained within seconds and all daemons
