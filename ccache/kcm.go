@@ -42,13 +42,12 @@ func openKCM(n Name, o OpenOptions) (Store, error) {
 // GET_CRED_LIST (Heimdal) credentials are fetched one by one, so the read
 // is retried if the cache changed meanwhile.
 //
-// Writing uses the best the daemon offers: REPLACE (sssd-kcm 2.5+,
-// atomic); else, when only some entries change under the same principal
-// (a renewal) and the daemon walks caches by UUID (Heimdal), STORE of the
-// new entries and REMOVE_CRED of the old ones (kcm_inplace.go); else a
-// temporary cache from GEN_NEW moved over the target with MOVE_CACHE
-// (Heimdal; the daemon swaps the contents in one step); else INITIALIZE
-// and STORE in place, MIT's own fallback, during which readers can see a
+// Writing uses the best the daemon offers (kcmWriteOrder): REPLACE
+// (sssd-kcm 2.5+, atomic); else nothing at all if the cache, read by UUID
+// (Heimdal), already holds what is to be written; else a temporary cache
+// from GEN_NEW moved over the target with MOVE_CACHE (Heimdal; the daemon
+// swaps the contents in one step); else INITIALIZE and STORE into the
+// cache itself, MIT's own fallback, during which readers can see a
 // partial cache. On Heimdal, the default cache ("KCM:") is written while a
 // stand-in with the new contents is the default (kcm_standin.go), so that
 // MIT's readers of "KCM:", which walk a cache by UUIDs and stop at one
@@ -61,7 +60,8 @@ type KCMStore struct {
 	Socket string
 
 	noCredList, noReplace, noMove atomic.Bool
-	// REMOVE_CRED: known missing, known working.
+	// REMOVE_CRED, which takes a temporary cache's marker out again
+	// (kcm_temps.go): known missing, known working.
 	noRemove, hasRemove atomic.Bool
 	// swept: stale temporary caches were looked for (kcm_temps.go).
 	swept atomic.Bool

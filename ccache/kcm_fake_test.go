@@ -29,7 +29,8 @@ type fakeKCM struct {
 	missing     map[kcmOp]bool
 	missingCode int32
 	calls       map[kcmOp]int
-	// lastName is the cache the request being handled names, if any.
+	// lastName is the cache the request being handled names, if any;
+	// for MOVE_CACHE the target.
 	lastName string
 	// hook runs after each request is handled, under mu.
 	hook func(op kcmOp)
@@ -37,8 +38,6 @@ type fakeKCM struct {
 	// closed without a reply, as by a daemon that crashed.
 	dropOp kcmOp
 	dropAt int
-	// removeNoop makes REMOVE_CRED answer success and remove nothing.
-	removeNoop bool
 	// garbage replaces the successful reply to an operation.
 	garbage map[kcmOp][]byte
 }
@@ -108,6 +107,11 @@ func serveUnix(t testing.TB, path string, handle func(net.Conn)) {
 			}()
 		}
 	}()
+}
+
+// heimdalFake is a fake daemon with Heimdal 7.8's gaps.
+func heimdalFake(t *testing.T, missing ...kcmOp) *fakeKCM {
+	return startFakeKCM(t, kcmCodeFCCInternal, append(missing, kcmOpReplace, kcmOpGetCredList)...)
 }
 
 func (f *fakeKCM) store(name string) *KCMStore {
@@ -330,6 +334,7 @@ func (f *fakeKCM) handle(op kcmOp, body []byte) (int32, []byte) {
 		if c == nil {
 			return kcmCodeFCCNoFile, nil
 		}
+		f.lastName = to
 		delete(f.caches, from)
 		if old := f.caches[to]; old != nil {
 			c.seq = old.seq
@@ -408,9 +413,7 @@ func (f *fakeKCM) handle(op kcmOp, body []byte) (int32, []byte) {
 		for _, cr := range c.creds {
 			if heimdalMatch(which, &m, &cr.cred) {
 				code = 0
-				if !f.removeNoop {
-					continue
-				}
+				continue
 			}
 			kept = append(kept, cr)
 		}

@@ -147,8 +147,8 @@ func TestKCMLoadsWhatMITKinitStored(t *testing.T) {
 
 // Writing back what was read, through Heimdal, must leave klist's view
 // identical to byte-level detail: flags, enctypes, config entries, order.
-// In place that is no request at all; a whole rewrite (forced by a store
-// that believes REMOVE_CRED missing) must be just as invisible.
+// Unchanged, that is no request at all; a whole rewrite (of the cache as
+// first read, after another write changed it) must be just as invisible.
 func TestKCMRewriteIsInvisibleToMITKlist(t *testing.T) {
 	e := startKCMEnv(t)
 	e.kinitAlice(t, "KCM:")
@@ -157,14 +157,24 @@ func TestKCMRewriteIsInvisibleToMITKlist(t *testing.T) {
 		t.Errorf("klist -C shows no config entries to compare:\n%s", before)
 	}
 	res := e.resolved(t)
-	inPlace, whole := e.open(t, "KCM:"), e.open(t, "KCM:")
-	whole.noRemove.Store(true)
+	unchanged, whole := e.open(t, "KCM:"), e.open(t, "KCM:")
 	hooksOf(whole).grace = time.Millisecond
+	orig := kcmMustLoad(t, whole)
 	for _, c := range []struct {
 		s    *KCMStore
 		want string
-	}{{inPlace, kcmWriteInPlace}, {whole, kcmWriteStandIn + kcmWriteMove}} {
-		if err := c.s.Update(func(old *Cache) (*Cache, error) { return old, nil }); err != nil {
+	}{{unchanged, kcmWriteNothing}, {whole, kcmWriteStandIn + kcmWriteMove}} {
+		if c.s == whole {
+			if err := c.s.Update(renewTGT); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := c.s.Update(func(old *Cache) (*Cache, error) {
+			if c.s == whole {
+				return orig, nil
+			}
+			return old, nil
+		}); err != nil {
 			t.Fatal(err)
 		}
 		if after := e.klistFull(t, "KCM:"); after != before {
@@ -369,25 +379,18 @@ func entryLines(out string) []string {
 }
 
 // While one goroutine keeps renewing "KCM:", krenew's Load must always see
-// the whole cache (in place: possibly with the old and the new TGT both),
-// and MIT's klist must always find the cache, with its principal, under
-// both its names (a temporary cache never becomes the default while it is
-// filled), list all its entries as "KCM:" (behind a stand-in), and list a
-// prefix of them (plus, in place, the second TGT) under its own name.
+// the whole cache, and MIT's klist must always find the cache, with its
+// principal, under both its names (a temporary cache never becomes the
+// default while it is filled), list all its entries as "KCM:" (behind a
+// stand-in), and list a prefix of them under its own name.
 //
 // A prefix, not always all of them: against Heimdal, MIT's cc_kcm.c walks
 // a cache by credential UUIDs and stops at the first one that vanished; a
 // whole replacement (MIT's own kinit -R included) makes all of them
-// vanish, an in-place update the old TGT's. So klist -s, which needs the
-// TGT, the last entry here, can miss it while an update lands; it is
-// checked between updates instead (and measured in
-// TestKCMKlistDuringRenewals).
+// vanish. So klist -s, which needs the TGT, the last entry here, can miss
+// it while an update lands; it is checked between updates instead (and
+// measured in TestKCMKlistDuringRenewals).
 func TestKCMReadersDuringUpdates(t *testing.T) {
-	t.Run("in place", func(t *testing.T) { testKCMReadersDuringUpdates(t, false) })
-	t.Run("whole rewrite", func(t *testing.T) { testKCMReadersDuringUpdates(t, true) })
-}
-
-func testKCMReadersDuringUpdates(t *testing.T, whole bool) {
 	e := startKCMEnv(t)
 	e.kinitAlice(t, "KCM:")
 	name := "KCM:" + e.resolved(t)
@@ -397,11 +400,8 @@ func testKCMReadersDuringUpdates(t *testing.T, whole bool) {
 		t.Fatalf("klist shows %d entries, Load %d: %q", len(full), len(base.Credentials), full)
 	}
 	writer := e.open(t, "KCM:")
-	writer.noRemove.Store(whole)
 	hooksOf(writer).grace = 100 * time.Millisecond
-	want := kcmWriteStandIn + map[bool]string{false: kcmWriteInPlace, true: kcmWriteMove}[whole]
-	// In place, the old and the new TGT may both show for a moment.
-	fullPlus := append(append([]string(nil), full...), full[len(full)-1])
+	want := kcmWriteStandIn + kcmWriteMove
 	stop, pause := make(chan struct{}), make(chan chan struct{})
 	done := make(chan error, 1)
 	updates := 0
@@ -442,7 +442,7 @@ func testKCMReadersDuringUpdates(t *testing.T, whole bool) {
 			}
 			c, err := s.Load()
 			if err == nil {
-				err = wholeOrBothTGTs(c, base, !whole)
+				err = wholeCache(c, base)
 			}
 			if err == nil {
 				if _, ok := c.FindTGT(); !ok {
@@ -467,8 +467,7 @@ func testKCMReadersDuringUpdates(t *testing.T, whole bool) {
 		case cache == "KCM:" && strings.Join(got, " ") != strings.Join(full, " "):
 			// Readers of the default cache are behind a stand-in.
 			t.Errorf("klist -c KCM: lists %q, want all of %q", got, full)
-		case whole && (len(got) > len(full) || strings.Join(got, " ") != strings.Join(full[:len(got)], " ")),
-			!whole && (len(got) > len(fullPlus) || strings.Join(got, " ") != strings.Join(fullPlus[:len(got)], " ")):
+		case len(got) > len(full) || strings.Join(got, " ") != strings.Join(full[:len(got)], " "):
 			t.Errorf("klist -c %s lists %q, not a prefix of %q", cache, got, full)
 		case len(got) < len(full):
 			truncated++
@@ -550,16 +549,16 @@ func TestKCMUserHelper(t *testing.T) {
 	if c := kcmMustLoad(t, mine); !c.DefaultPrincipal.Equal(alice) {
 		t.Fatalf("KCM:%s holds %v", uid, c.DefaultPrincipal)
 	}
-	// The second write removes an entry in place, behind a stand-in
-	// from GEN_NEW, which must be the user's to make and switch to.
+	// The second write removes an entry, behind a stand-in from
+	// GEN_NEW, which must be the user's to make and switch to.
 	hooksOf(def).grace = time.Millisecond
 	if err := def.Update(func(c *Cache) (*Cache, error) { c.Credentials = c.Credentials[1:]; return c, nil }); err != nil {
 		t.Fatalf("rewriting the default cache: %v", err)
 	}
-	if got, want := hooksOf(def).lastWrite.Load(), kcmWriteStandIn+kcmWriteInPlace; got != want {
+	if got, want := hooksOf(def).lastWrite.Load(), kcmWriteStandIn+kcmWriteMove; got != want {
 		t.Errorf("rewrote with %v, want %s", got, want)
 	}
-	// And a new principal through a GEN_NEW cache and MOVE_CACHE.
+	// And a new principal the same way.
 	if err := def.Update(func(c *Cache) (*Cache, error) {
 		c.DefaultPrincipal.Components = []string{"bob"}
 		return c, nil
@@ -586,11 +585,9 @@ func TestKCMUserHelper(t *testing.T) {
 	}
 }
 
-// wholeOrBothTGTs checks a cache loaded during renewals of base: all of
-// base's entries other than its TGT, and its TGT, or with both (while an
-// in-place update has stored the new TGT and not yet removed the old)
-// two TGTs.
-func wholeOrBothTGTs(c, base *Cache, both bool) error {
+// wholeCache checks a cache loaded during renewals of base: all of base's
+// entries other than its TGT, and one TGT.
+func wholeCache(c, base *Cache) error {
 	if !c.DefaultPrincipal.Equal(base.DefaultPrincipal) {
 		return fmt.Errorf("cache of %s loaded", c.DefaultPrincipal)
 	}
@@ -605,7 +602,7 @@ func wholeOrBothTGTs(c, base *Cache, both bool) error {
 	switch {
 	case tgts == 0:
 		return errors.New("cache without TGT loaded")
-	case others != len(base.Credentials)-1 || tgts > 2 || tgts == 2 && !both:
+	case others != len(base.Credentials)-1 || tgts > 1:
 		return fmt.Errorf("partial cache loaded: %d TGTs and %d other entries, want 1 and %d", tgts, others, len(base.Credentials)-1)
 	}
 	return nil

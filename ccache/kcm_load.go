@@ -12,7 +12,8 @@ var errKCMChanged = errors.New("the cache changed while it was read")
 
 // load reads a consistent snapshot of the cache, retrying reads that
 // raced with a writer. On daemons without GET_CRED_LIST it also returns
-// the credentials' UUIDs, in the same order, for the in-place writer.
+// the credentials' UUIDs, in the same order: non-nil tells a cache that
+// MIT's readers walk by UUID.
 func (s *KCMStore) load(conn *kcmConn, name string) (*Cache, [][]byte, error) {
 	for range kcmReadAttempts {
 		c, ids, err := s.snapshot(conn, name)

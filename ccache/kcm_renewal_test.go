@@ -105,14 +105,17 @@ func uuidDiff(a, b [][]byte) (gone, added []int) {
 	return gone, added
 }
 
-// A renewal against Heimdal is one STORE and one REMOVE_CRED: the other
-// entries keep their UUIDs, the TGT's is replaced, nothing else changes.
-func TestKCMRenewalIsInPlace(t *testing.T) {
+// A renewal against Heimdal replaces the cache through a temporary one
+// and MOVE_CACHE: every entry is stored anew, with the marker
+// (kcm_temps.go) first and taken out again, and every UUID changes; the
+// entries, their order and the cache's name stay.
+func TestKCMRenewalRewritesTheCache(t *testing.T) {
 	e := startKCMEnv(t)
 	e.kinitAlice(t, "KCM:")
 	res := e.resolved(t)
 	s := e.open(t, "KCM:"+res)
-	// The first write asks once whether REMOVE_CRED works.
+	// The first write asks once whether REMOVE_CRED works, for the
+	// marker.
 	if err := s.Update(func(c *Cache) (*Cache, error) {
 		tgt, _ := c.FindTGT()
 		tgt.StartTime = tgt.StartTime.Add(time.Second)
@@ -129,24 +132,22 @@ func TestKCMRenewalIsInPlace(t *testing.T) {
 		c0, ids0 := kcmLoadWithIDs(t, s, res)
 		stores, removes := countOps(t, s, func() error { return s.Update(renewTGT) })
 		c1, ids1 := kcmLoadWithIDs(t, s, res)
-		if got := hooksOf(s).lastWrite.Load(); got != kcmWriteInPlace {
-			t.Fatalf("renewal %d used %v, want %s", i, got, kcmWriteInPlace)
+		if got := hooksOf(s).lastWrite.Load(); got != kcmWriteMove {
+			t.Fatalf("renewal %d used %v, want %s", i, got, kcmWriteMove)
 		}
 		gone, added := uuidDiff(ids0, ids1)
-		if len(gone) != 1 || len(added) != 1 || len(ids1) != len(ids0) {
-			t.Fatalf("renewal %d: %d UUIDs gone, %d added (%d -> %d entries), want exactly one each", i, len(gone), len(added), len(ids0), len(ids1))
+		if len(gone) != len(ids0) || len(added) != len(ids1) || len(ids1) != len(ids0) {
+			t.Fatalf("renewal %d: %d UUIDs gone, %d added (%d -> %d entries), want all of them", i, len(gone), len(added), len(ids0), len(ids1))
 		}
-		if stores != 1 || removes != 1 {
-			t.Errorf("renewal %d: %d STOREs and %d REMOVE_CREDs, want 1 and 1", i, stores, removes)
+		if stores != len(c1.Credentials)+1 || removes != 1 {
+			t.Errorf("renewal %d: %d STOREs and %d REMOVE_CREDs, want %d and 1", i, stores, removes, len(c1.Credentials)+1)
 		}
-		// The UUID that went is the old TGT's, the one that came the
-		// new TGT's.
-		if cr := c0.Credentials[gone[0]]; !cr.Server.IsTGTFor(cr.Client.Realm) || cr.IsConfig() {
-			t.Errorf("renewal %d removed %s, not the TGT", i, cr.Server)
-		}
-		tgt, _ := c1.FindTGT()
-		if got := c1.Credentials[added[0]]; !sameCredBytes(got, *tgt) {
-			t.Errorf("renewal %d added %s, not the new TGT", i, got.Server)
+		// Only the TGT differs, in its place.
+		for j := range c0.Credentials {
+			cr := c0.Credentials[j]
+			if isTGT := !cr.IsConfig() && cr.Server.IsTGTFor(cr.Client.Realm); isTGT == sameCredBytes(cr, c1.Credentials[j]) {
+				t.Errorf("renewal %d: entry %d (%s) changed %v, want only the TGT changed", i, j, cr.Server, !isTGT)
+			}
 		}
 	}
 	after := kcmMustLoad(t, s)
@@ -191,8 +192,8 @@ func countOps(t *testing.T, s *KCMStore, fn func() error) (stores, removes int) 
 // and over, for each way of writing against Heimdal. Readers of the
 // cache's own name can be cut short when an entry vanishes under MIT's
 // UUID walk, which Heimdal's protocol leaves no way to rule out
-// (kcm_inplace.go); their failure rate is logged, for the in-place and
-// whole-rewrite paths, and for "KCM:" without a stand-in (krenew before).
+// (kcm_standin.go); their failure rate is logged, for the named cache and
+// for "KCM:" without a stand-in (krenew before).
 //
 // Readers of "KCM:" behind a stand-in can only fail if one walk of theirs
 // outlasts the grace period: a failed klist -s that took less than that
@@ -212,15 +213,13 @@ func TestKCMKlistDuringRenewals(t *testing.T) {
 		grace = v
 	}
 	modes := []struct {
-		name     string
-		standIn  bool // write "KCM:" and read "KCM:"; else the resolved name
-		noRemove bool
-		want     string
+		name    string
+		standIn bool // write "KCM:" and read "KCM:"; else the resolved name
+		want    string
 	}{
-		{"KCM: behind a stand-in", true, false, kcmWriteStandIn + kcmWriteInPlace},
-		{"KCM: whole rewrite (before)", false, true, kcmWriteMove},
-		{"named cache in place", false, false, kcmWriteInPlace},
-		{"named cache whole rewrite", false, true, kcmWriteMove},
+		{"KCM: behind a stand-in", true, kcmWriteStandIn + kcmWriteMove},
+		{"KCM: whole rewrite (before)", false, kcmWriteMove},
+		{"named cache whole rewrite", false, kcmWriteMove},
 	}
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
@@ -231,7 +230,6 @@ func TestKCMKlistDuringRenewals(t *testing.T) {
 				cache = "KCM:" + e.resolved(t)
 			}
 			w := e.open(t, cache)
-			w.noRemove.Store(m.noRemove)
 			w.noStandIn.Store(!m.standIn)
 			hooksOf(w).grace = grace
 			stop := make(chan struct{})

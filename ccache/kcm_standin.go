@@ -7,16 +7,20 @@ import (
 
 // Writing the default cache ("KCM:") behind a stand-in.
 //
-// However a Heimdal cache is changed, some credential UUID vanishes, and a
-// MIT reader whose UUID walk reaches it before the TGT stops there (see
-// kcm_inplace.go); klist -s then fails. But MIT readers of "KCM:" ask the
-// daemon for the default cache's name once and then use that name. So the
-// default cache is updated while readers are pointed elsewhere:
+// MIT's libkrb5 walks a KCM cache by asking for the credentials' UUIDs
+// and then for each credential by UUID, and takes the first UUID that has
+// vanished for the end of the cache. However a Heimdal cache is changed,
+// some credential UUID vanishes (replacing it with MOVE_CACHE makes all of
+// them vanish), and a reader whose walk reaches it before the TGT stops
+// there; klist -s then fails. Heimdal offers nothing that would close that
+// window. But MIT readers of "KCM:" ask the daemon for the default cache's
+// name once and then use that name. So the default cache is updated while
+// readers are pointed elsewhere:
 //
 //  1. a new cache, the stand-in, is filled with the new contents;
 //  2. the stand-in becomes the default: new readers of "KCM:" read it;
 //  3. after a grace period, in which readers that resolved the old name
-//     finish their walk, the real cache is written (in place or whole);
+//     finish their walk, the real cache is replaced (kcmRewriteOrder);
 //  4. the real cache becomes the default again, unless someone else has
 //     switched it meanwhile;
 //  5. after another grace period the stand-in is destroyed.
@@ -75,9 +79,8 @@ func (s *KCMStore) atStep(step kcmStandInStep, tmp string) {
 	}
 }
 
-// writeBehindStandIn writes c to name, the default cache, in place by p
-// where there is a plan.
-func (s *KCMStore) writeBehindStandIn(conn *kcmConn, name string, p *kcmPlan, c *Cache) (string, error) {
+// writeBehindStandIn writes c to name, the default cache.
+func (s *KCMStore) writeBehindStandIn(conn *kcmConn, name string, c *Cache) (string, error) {
 	tmp, err := s.makeTemp(conn, c, kcmOffsetOf(c))
 	if errors.Is(err, errKCMNoMove) {
 		s.noMove.Store(true)
@@ -102,7 +105,7 @@ func (s *KCMStore) writeBehindStandIn(conn *kcmConn, name string, p *kcmPlan, c 
 	}
 	s.atStep(kcmStepStandIn, tmp)
 	time.Sleep(s.readerGrace())
-	strategy, err := s.writeTarget(conn, name, p, c)
+	strategy, err := s.rewrite(conn, name, c)
 	s.atStep(kcmStepWritten, tmp)
 	// The real cache is back as the default whether or not the write
 	// worked: it holds either the new contents or, after a failure, the

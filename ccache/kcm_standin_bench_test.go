@@ -22,11 +22,10 @@ import (
 func BenchmarkKCMReaders(b *testing.B) {
 	e := startKCMEnv(b)
 	e.kinitAlice(b, "KCM:")
-	krenew := func(noStandIn, noRemove bool, want string) func(b *testing.B) func() error {
+	krenew := func(noStandIn bool, want string) func(b *testing.B) func() error {
 		return func(b *testing.B) func() error {
 			s := e.open(b, "KCM:")
 			s.noStandIn.Store(noStandIn)
-			s.noRemove.Store(noRemove)
 			return func() error {
 				if err := s.Update(renewTGT); err != nil {
 					return err
@@ -51,9 +50,8 @@ func BenchmarkKCMReaders(b *testing.B) {
 				return nil
 			}
 		}},
-		{"krenew-stand-in+in-place", krenew(false, false, kcmWriteStandIn+kcmWriteInPlace)},
-		{"krenew-in-place", krenew(true, false, kcmWriteInPlace)},
-		{"krenew-move", krenew(true, true, kcmWriteMove)},
+		{"krenew-stand-in+move", krenew(false, kcmWriteStandIn+kcmWriteMove)},
+		{"krenew-move", krenew(true, kcmWriteMove)},
 	}
 	for _, w := range writers {
 		b.Run(w.name, func(b *testing.B) {

@@ -29,7 +29,7 @@ func TestKCMStandInServesTheDefaultDuringTheWrite(t *testing.T) {
 	var defaults []string
 	var standIn *Cache
 	f.setHook(func(op kcmOp) {
-		if (op == kcmOpStore || op == kcmOpRemoveCred) && f.lastName == "0" {
+		if op == kcmOpMoveCache && f.lastName == "0" {
 			d := f.defaultName()
 			defaults = append(defaults, d)
 			if c := f.caches[d]; c != nil && standIn == nil {
@@ -44,7 +44,7 @@ func TestKCMStandInServesTheDefaultDuringTheWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.setHook(nil)
-	if got, want := hooksOf(s).lastWrite.Load(), kcmWriteStandIn+kcmWriteInPlace; got != want {
+	if got, want := hooksOf(s).lastWrite.Load(), kcmWriteStandIn+kcmWriteMove; got != want {
 		t.Errorf("strategy %v, want %s", got, want)
 	}
 	if len(defaults) == 0 {
@@ -75,7 +75,7 @@ func TestKCMStandInRespectsAnotherSwitch(t *testing.T) {
 	f := heimdalFake(t)
 	s := seededDefault(t, f)
 	f.setHook(func(op kcmOp) {
-		if op == kcmOpRemoveCred && f.lastName == "0" {
+		if op == kcmOpMoveCache && f.lastName == "0" {
 			f.create("theirs")
 			f.def = "theirs"
 		}
@@ -102,8 +102,8 @@ func TestKCMNoStandInWithoutSetDefault(t *testing.T) {
 		if err := s.Update(renewTGT); err != nil {
 			t.Fatal(err)
 		}
-		if got := hooksOf(s).lastWrite.Load(); got != kcmWriteInPlace {
-			t.Errorf("strategy %v, want %s", got, kcmWriteInPlace)
+		if got := hooksOf(s).lastWrite.Load(); got != kcmWriteMove {
+			t.Errorf("strategy %v, want %s", got, kcmWriteMove)
 		}
 	}
 	if !s.noStandIn.Load() {
@@ -119,17 +119,21 @@ func TestKCMNoStandInWithoutSetDefault(t *testing.T) {
 func TestKCMStandInFailedWrite(t *testing.T) {
 	f := heimdalFake(t)
 	s := seededDefault(t, f)
-	if err := s.Update(renewTGT); err != nil { // probes REMOVE_CRED
+	if err := s.Update(renewTGT); err != nil {
 		t.Fatal(err)
 	}
 	before := kcmMustLoad(t, f.store("0"))
-	f.setHook(func(op kcmOp) {
-		if op == kcmOpStore && f.lastName == "0" {
-			f.dropOp, f.dropAt = kcmOpStore, f.calls[kcmOpStore]
+	// Once the stand-in is the default, the connection breaks on the
+	// next STORE, into the cache that was to be moved over the real one.
+	hooksOf(s).standInHook = func(step kcmStandInStep, tmp string) {
+		if step == kcmStepStandIn {
+			f.mu.Lock()
+			f.dropOp, f.dropAt = kcmOpStore, f.calls[kcmOpStore]+1
+			f.mu.Unlock()
 		}
-	})
+	}
 	err := s.Update(renewTGT)
-	f.setHook(nil)
+	hooksOf(s).standInHook = nil
 	if !errors.Is(err, ErrKCMUnavailable) || !strings.Contains(err.Error(), "KCM: (KCM:0)") {
 		t.Fatalf("Update with the connection lost: %v", err)
 	}
@@ -158,7 +162,7 @@ func TestKCMStandInOnlyForAnExistingDefault(t *testing.T) {
 	if err := named.Update(renewTGT); err != nil {
 		t.Fatal(err)
 	}
-	if got := hooksOf(named).lastWrite.Load(); got != kcmWriteInPlace {
-		t.Errorf("renewing KCM:0 used %v, want %s", got, kcmWriteInPlace)
+	if got := hooksOf(named).lastWrite.Load(); got != kcmWriteMove {
+		t.Errorf("renewing KCM:0 used %v, want %s", got, kcmWriteMove)
 	}
 }

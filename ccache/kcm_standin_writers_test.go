@@ -49,7 +49,7 @@ func TestKCMStandInWrittenDuringTheWriteIsKept(t *testing.T) {
 	s := seededDefault(t, f)
 	done := false
 	f.setHook(func(op kcmOp) {
-		if op == kcmOpStore && f.lastName == "0" && !done {
+		if op == kcmOpMoveCache && f.lastName == "0" && !done {
 			f.fakeKinit(f.defaultName())
 			done = true
 		}

@@ -1,7 +1,9 @@
 package ccache
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"time"
 )
 
@@ -181,4 +183,67 @@ func (s *KCMStore) staleMarked(conn *kcmConn, name string, now time.Time) (stale
 		return false, true, nil
 	}
 	return true, false, nil
+}
+
+// kcmMatchKey is what Heimdal's krb5_compare_creds looks at when
+// REMOVE_CRED sends client and server with kcmMatchTimesExact: the
+// principals' realms and components, compared as C strings (so up to a
+// NUL; the name type is ignored), and the four times. Two entries with
+// the same key cannot be told apart by REMOVE_CRED, so a marker is only
+// stored where no entry of the cache has its key.
+func kcmMatchKey(c *Credential) []byte {
+	w := &writer{}
+	for _, p := range []Principal{c.Client, c.Server} {
+		w.data(cString(p.Realm))
+		w.u32(uint32(len(p.Components)))
+		for _, comp := range p.Components {
+			w.data(cString(comp))
+		}
+	}
+	w.timestamp(c.AuthTime)
+	w.timestamp(c.StartTime)
+	w.timestamp(c.EndTime)
+	w.timestamp(c.RenewTill)
+	return w.b
+}
+
+func cString(s string) []byte {
+	if i := bytes.IndexByte([]byte(s), 0); i >= 0 {
+		s = s[:i]
+	}
+	return []byte(s)
+}
+
+// kcmProbe is a REMOVE_CRED that matches nothing, sent once per store to
+// learn whether the daemon has the operation before a marker is stored.
+var kcmProbe = Credential{
+	Server:   Principal{NameType: NameTypePrincipal, Realm: "KRENEW.INVALID", Components: []string{"krenew-remove-cred-probe"}},
+	AuthTime: time.Unix(1, 0), StartTime: time.Unix(2, 0), EndTime: time.Unix(3, 0), RenewTill: time.Unix(4, 0),
+}
+
+// canRemove reports whether REMOVE_CRED works on cache name, asking the
+// daemon the first time. A status that does not mean "unsupported" (a
+// permission problem, say) is not remembered.
+func (s *KCMStore) canRemove(conn *kcmConn, name string, client Principal) (bool, error) {
+	if s.noRemove.Load() {
+		return false, nil
+	}
+	if s.hasRemove.Load() {
+		return true, nil
+	}
+	probe := kcmProbe
+	probe.Client = client
+	_, err := conn.call(kcmOpRemoveCred, kcmNameArg(name), kcmRemoveArgs(&probe))
+	var st *kcmStatusError
+	switch {
+	case err == nil, errors.As(err, &st) && st.Code == kcmCodeCCNotFound:
+		s.hasRemove.Store(true)
+		return true, nil
+	case isUnsupported(err):
+		s.noRemove.Store(true)
+		return false, nil
+	case errors.As(err, &st):
+		return false, nil
+	}
+	return false, err
 }

@@ -171,3 +171,73 @@ func TestKCMKilledWriterTempIsDestroyedByTheNextWrite(t *testing.T) {
 		t.Errorf("klist of KCM: after the sweep: %+v", tk)
 	}
 }
+
+// The marker is taken out of a temporary cache with REMOVE_CRED, which
+// must match it the way Heimdal matches.
+func TestKCMRemoveArgsAreHeimdalsTaggedCredential(t *testing.T) {
+	c := kcmSample().Credentials[1]
+	b := kcmRemoveArgs(&c)
+	u32 := func(off int) uint32 { return binary.BigEndian.Uint32(b[off:]) }
+	if u32(0) != 1<<26 {
+		t.Errorf("whichfields %#x, want Heimdal's KRB5_TC_MATCH_TIMES_EXACT 1<<26", u32(0))
+	}
+	if u32(4) != 0x3 {
+		t.Errorf("tag header %#x, want client|server", u32(4))
+	}
+	rest := b[8:]
+	client, rest, err := DecodePrincipalPrefix(rest)
+	if err != nil || !client.Equal(c.Client) {
+		t.Fatalf("client %v %v", client, err)
+	}
+	server, rest, err := DecodePrincipalPrefix(rest)
+	if err != nil || !server.Equal(c.Server) {
+		t.Fatalf("server %v %v", server, err)
+	}
+	// Four times, is_skey, flags, and nothing else: no key, no ticket.
+	if len(rest) != 4*4+1+4 {
+		t.Fatalf("%d bytes after the principals, want 21", len(rest))
+	}
+	for i, tm := range []time.Time{c.AuthTime, c.StartTime, c.EndTime, c.RenewTill} {
+		if got := binary.BigEndian.Uint32(rest[4*i:]); int64(got) != tm.Unix() {
+			t.Errorf("time %d: %d, want %d", i, got, tm.Unix())
+		}
+	}
+	if binary.BigEndian.Uint32(rest[17:]) != c.Flags {
+		t.Errorf("flags %#x, want %#x", binary.BigEndian.Uint32(rest[17:]), c.Flags)
+	}
+}
+
+// Without REMOVE_CRED, temporary caches go unmarked: the daemon is asked
+// once, whatever status it answers for a missing operation, and writes
+// go on through MOVE_CACHE.
+func TestKCMTempsWithoutRemoveCred(t *testing.T) {
+	for _, code := range []int32{kcmCodeFCCInternal, kcmCodeCCNoSupp, kcmCodeCCIO} {
+		f := startFakeKCM(t, code, kcmOpReplace, kcmOpGetCredList, kcmOpRemoveCred)
+		s := f.store("0")
+		if err := s.Update(func(*Cache) (*Cache, error) { return kcmSample(), nil }); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := s.Update(renewTGT); err != nil {
+				t.Fatal(err)
+			}
+			if got := hooksOf(s).lastWrite.Load(); got != kcmWriteMove {
+				t.Errorf("code %d: renewal used %v, want %s", code, got, kcmWriteMove)
+			}
+		}
+		if n := f.count(kcmOpRemoveCred); n != 1 {
+			t.Errorf("code %d: REMOVE_CRED sent %d times, want once", code, n)
+		}
+		if !s.noRemove.Load() {
+			t.Errorf("code %d: missing REMOVE_CRED not remembered", code)
+		}
+		c := kcmMustLoad(t, s)
+		if len(c.Credentials) != 2 {
+			t.Errorf("code %d: %d entries", code, len(c.Credentials))
+		}
+		want := kcmSample().Credentials[1].EndTime.Add(2 * time.Second)
+		if tgt, _ := c.FindTGT(); !tgt.EndTime.Equal(want) {
+			t.Errorf("code %d: TGT ends %v, want %v", code, tgt.EndTime, want)
+		}
+	}
+}

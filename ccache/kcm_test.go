@@ -96,12 +96,11 @@ func TestKCMWriteAndReadPaths(t *testing.T) {
 		probeOnce []kcmOp // tried once, then remembered as missing
 	}{
 		{"sssd", 0, nil, kcmWriteReplace, nil},
-		{"heimdal", kcmCodeFCCInternal, []kcmOp{kcmOpReplace, kcmOpGetCredList}, kcmWriteInPlace, []kcmOp{kcmOpReplace, kcmOpGetCredList}},
+		{"heimdal", kcmCodeFCCInternal, []kcmOp{kcmOpReplace, kcmOpGetCredList}, kcmWriteMove, []kcmOp{kcmOpReplace, kcmOpGetCredList}},
 		{"heimdal without REMOVE_CRED", kcmCodeFCCInternal, []kcmOp{kcmOpReplace, kcmOpGetCredList, kcmOpRemoveCred}, kcmWriteMove, []kcmOp{kcmOpReplace, kcmOpGetCredList, kcmOpRemoveCred}},
 		{"old sssd", kcmCodeCCNoSupp, []kcmOp{kcmOpReplace, kcmOpGetCredList, kcmOpMoveCache, kcmOpRemoveCred}, kcmWriteInitialize, []kcmOp{kcmOpReplace, kcmOpGetCredList, kcmOpMoveCache, kcmOpRemoveCred}},
 		{"unknown ops as I/O errors", kcmCodeCCIO, []kcmOp{kcmOpReplace, kcmOpGenNew, kcmOpRemoveCred}, kcmWriteInitialize, []kcmOp{kcmOpReplace, kcmOpGenNew}},
-		// GET_CRED_LIST readers see every write whole; no need for
-		// the in-place path there.
+		// GET_CRED_LIST, yet no REPLACE: MOVE_CACHE all the same.
 		{"cred list, no REPLACE", kcmCodeFCCInternal, []kcmOp{kcmOpReplace}, kcmWriteMove, []kcmOp{kcmOpReplace}},
 	}
 	for _, p := range profiles {
@@ -205,7 +204,7 @@ func TestKCMUpdateLeavesCacheAloneOnErrorOrNil(t *testing.T) {
 
 // Heimdal's default cache, unless set, is the newest cache; no cache may
 // be the default while it is being filled, whether it is a temporary
-// cache, a stand-in, or the real one being written behind a stand-in.
+// cache or a stand-in.
 func TestKCMMovePinsTheDefaultCache(t *testing.T) {
 	for _, missing := range [][]kcmOp{{kcmOpRemoveCred}, nil} {
 		f := startFakeKCM(t, kcmCodeFCCInternal, append(missing, kcmOpReplace, kcmOpGetCredList)...)
