@@ -6,7 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"time"
 
@@ -251,7 +251,7 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, cc com
 		env: append(environWithout("KRB5CCNAME", "_GO_DAEMON"), "KRB5CCNAME="+cc.name)}
 	// USR1 is answered by the job, not by the engine, whose routine lines
 	// are quiet in command mode: the status must show without -v.
-	cfg.OnStatus = func(st renew.Status) { j.status.Store(st) }
+	cfg.OnStatus = j.noteStatus
 	k := keeper{cfg: cfg, log: log, pidfile: o.pidfile, watch: cc.path, ready: ready}
 	return k.run(j)
 }
@@ -270,7 +270,13 @@ type commandJob struct {
 	// the command is warned ahead of the end.
 	renewsAlone bool
 
-	status   atomic.Value // the engine's last renew.Status
+	// status is the engine's last renew.Status, nil until its first
+	// turn; a USR1 that comes before then (the command may already be
+	// running) is answered by that turn instead of being lost.
+	mu        sync.Mutex
+	status    *renew.Status
+	statusDue bool
+
 	cmd      *exec.Cmd
 	done     chan int
 	cleanups []func()
@@ -326,12 +332,26 @@ func (j *commandJob) exited() <-chan int { return j.done }
 
 func (j *commandJob) signal(sig os.Signal) {
 	if sig == syscall.SIGUSR1 {
-		if st, ok := j.status.Load().(renew.Status); ok {
-			j.log.Infof("%s", st)
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		if j.status == nil {
+			j.statusDue = true
+			return
 		}
+		j.log.Infof("%s", *j.status)
 		return
 	}
 	_ = j.cmd.Process.Signal(sig)
+}
+
+func (j *commandJob) noteStatus(st renew.Status) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.status = &st
+	if j.statusDue {
+		j.statusDue = false
+		j.log.Infof("%s", st)
+	}
 }
 
 func (j *commandJob) renewalEnded(outcome renew.Outcome, err error) {
