@@ -148,6 +148,24 @@ func TestCommandGetsForwardedSignals(t *testing.T) {
 	}
 }
 
+// A SIGUSR1 that arrives the moment the command starts, before the
+// engine's first turn, still gets its status line (it used to be dropped
+// when no status had been published yet).
+func TestCommandStatusOnSIGUSR1AtOnce(t *testing.T) {
+	t.Parallel()
+	k := testkdc.Start(t, testkdc.Options{})
+	cc, _ := cacheIn(t, "cc")
+	mitKinit(t, k, cc, "alice", testkdc.AlicePassword, "-l", "1h", "-r", "2h")
+	// The command's parent is krenew: it asks for the status first thing.
+	r := krenewEnv(t, k, []string{"KRB5CCNAME=" + cc}, "", "--", "sh", "-c", "kill -USR1 $PPID; sleep 1; exit 4")
+	if r.code != 4 {
+		t.Fatalf("exit %d, want the command's 4\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "next renewal") {
+		t.Errorf("SIGUSR1 at the command's start logged no status line:\n%s", r.stderr)
+	}
+}
+
 // With -s the command hears SIGHUP when renewal runs out.
 func TestCommandHupWhenRenewalEnds(t *testing.T) {
 	longTest(t)
