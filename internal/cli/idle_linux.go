@@ -26,6 +26,12 @@ import (
 // stay in the page cache, shared with every other krenew, so the next
 // renewal costs minor faults, not disk reads. Writable mappings (.data,
 // heap, stacks) are left alone. Any failure leaves memory as it was.
+//
+// How much comes back at the next page fault is the kernel's choice: a
+// fault-around block (64 KiB), or since about Linux 6.16 the whole
+// page-cache folio. A binary read from disk sits in readahead-sized
+// folios and stays near 1.2 MiB resident; one the page cache still holds
+// as written in one piece (2 MiB folios) keeps about 4 MiB.
 func releaseBinaryPages() {
 	var exe unix.Stat_t
 	if err := unix.Stat("/proc/self/exe", &exe); err != nil {
