@@ -50,8 +50,8 @@ const (
 // Strings, not typed flags, for every value krenew parses itself, so that
 // a bad value gets krenew's own message naming the flag.
 func newApp(action cli.ActionFunc) *cli.App {
-	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version"}
-	cli.HelpFlag = &cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show usage"}
+	cli.VersionFlag = withFixedNames([]cli.Flag{&cli.BoolFlag{Name: "version", Usage: "print the version"}})[0]
+	cli.HelpFlag = withFixedNames([]cli.Flag{&cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show usage"}})[0]
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "krenew %s\n", c.App.Version) }
 	return &cli.App{
 		Name:                   "krenew",
@@ -102,7 +102,8 @@ func newApp(action cli.ActionFunc) *cli.App {
 // at each start it looks up every flag once per flag (runFlagActions,
 // IsSet): for krenew's thirty flags that was about 5,600 allocations and
 // half a millisecond of every `krenew --once` (BenchmarkAppRun). The
-// wrappers embed the concrete flag, so every interface urfave/cli asks a
+// wrappers are pointers, since urfave/cli compares flags with ==, and
+// embed the concrete flag, so every interface urfave/cli asks a
 // flag for is still there; only its help output, which krenew replaces
 // with its own usage text, looks for the concrete types.
 func withFixedNames(flags []cli.Flag) []cli.Flag {
@@ -110,9 +111,9 @@ func withFixedNames(flags []cli.Flag) []cli.Flag {
 	for i, f := range flags {
 		switch f := f.(type) {
 		case *cli.BoolFlag:
-			out[i] = boolFlag{f, f.Names()}
+			out[i] = &boolFlag{f, flagNames(f.Name, f.Aliases)}
 		case *cli.StringFlag:
-			out[i] = stringFlag{f, f.Names()}
+			out[i] = &stringFlag{f, flagNames(f.Name, f.Aliases)}
 		default:
 			panic(fmt.Sprintf("withFixedNames: flag type %T", f))
 		}
@@ -120,19 +121,25 @@ func withFixedNames(flags []cli.Flag) []cli.Flag {
 	return out
 }
 
+// flagNames is what cli.FlagNames returns for krenew's names, which have
+// no commas or spaces for its regular expression to cut off.
+func flagNames(name string, aliases []string) []string {
+	return append([]string{name}, aliases...)
+}
+
 type boolFlag struct {
 	*cli.BoolFlag
 	names []string
 }
 
-func (f boolFlag) Names() []string { return f.names }
+func (f *boolFlag) Names() []string { return f.names }
 
 type stringFlag struct {
 	*cli.StringFlag
 	names []string
 }
 
-func (f stringFlag) Names() []string { return f.names }
+func (f *stringFlag) Names() []string { return f.names }
 
 // flagErrorText rewrites the flag package's messages into krenew's style
 // (lowercase, flag named with its dashes).

@@ -162,9 +162,9 @@ func TestGetoptTableMatchesApp(t *testing.T) {
 	for _, fl := range flags {
 		var value bool
 		switch fl.(type) {
-		case *cli.StringFlag, stringFlag:
+		case *cli.StringFlag, *stringFlag:
 			value = true
-		case *cli.BoolFlag, boolFlag:
+		case *cli.BoolFlag, *boolFlag:
 			value = false
 		default:
 			t.Errorf("flag %v: type %T; expandShortOptions knows only string and bool flags", fl.Names(), fl)
