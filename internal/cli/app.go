@@ -50,8 +50,8 @@ const (
 // Strings, not typed flags, for every value krenew parses itself, so that
 // a bad value gets krenew's own message naming the flag.
 func newApp(action cli.ActionFunc) *cli.App {
-	cli.VersionFlag = withFixedNames([]cli.Flag{&cli.BoolFlag{Name: "version", Usage: "print the version"}})[0]
-	cli.HelpFlag = withFixedNames([]cli.Flag{&cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show usage"}})[0]
+	cli.VersionFlag = fixedNames(&cli.BoolFlag{Name: "version", Usage: "print the version"})
+	cli.HelpFlag = fixedNames(&cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show usage"})
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "krenew %s\n", c.App.Version) }
 	return &cli.App{
 		Name:                   "krenew",
@@ -109,16 +109,20 @@ func newApp(action cli.ActionFunc) *cli.App {
 func withFixedNames(flags []cli.Flag) []cli.Flag {
 	out := make([]cli.Flag, len(flags))
 	for i, f := range flags {
-		switch f := f.(type) {
-		case *cli.BoolFlag:
-			out[i] = &boolFlag{f, flagNames(f.Name, f.Aliases)}
-		case *cli.StringFlag:
-			out[i] = &stringFlag{f, flagNames(f.Name, f.Aliases)}
-		default:
-			panic(fmt.Sprintf("withFixedNames: flag type %T", f))
-		}
+		out[i] = fixedNames(f)
 	}
 	return out
+}
+
+// fixedNames is withFixedNames for one flag.
+func fixedNames(f cli.Flag) cli.Flag {
+	switch f := f.(type) {
+	case *cli.BoolFlag:
+		return &boolFlag{f, flagNames(f.Name, f.Aliases)}
+	case *cli.StringFlag:
+		return &stringFlag{f, flagNames(f.Name, f.Aliases)}
+	}
+	panic(fmt.Sprintf("fixedNames: flag type %T", f))
 }
 
 // flagNames is what cli.FlagNames returns for krenew's names, which have

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,6 +66,9 @@ func TestReleaseBinaryPagesDropsCodeAndKeepsRunning(t *testing.T) {
 	}
 }
 
+// mappingHeader starts each mapping's block in /proc/PID/smaps.
+var mappingHeader = regexp.MustCompile(`^[0-9a-f]+-[0-9a-f]+ `)
+
 // binaryRssKiB sums Rss over the read-only mappings of dev/ino in
 // /proc/self/smaps.
 func binaryRssKiB(t *testing.T, dev, ino uint64) int {
@@ -82,7 +86,7 @@ func binaryRssKiB(t *testing.T, dev, ino uint64) int {
 			in = true
 			continue
 		}
-		if fields := strings.Fields(line); len(fields) > 0 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":") {
+		if mappingHeader.MatchString(line) {
 			in = false // another mapping's header
 			continue
 		}
