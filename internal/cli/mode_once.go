@@ -10,7 +10,7 @@ import (
 	"github.com/krenew/krenew/renew"
 )
 
-// runOnce is kinit -R (and with --init, kinit -l -r first); with -H it is
+// runOnce is kinit -R (and with --init, kinit -l -r instead); with -H it is
 // kstart's one-shot check, and with a keytab k5start's: a new ticket
 // from the keytab where renewal cannot give the ticket asked for.
 func runOnce(ctx context.Context, s *session, o *options) error {
@@ -20,12 +20,14 @@ func runOnce(ctx context.Context, s *session, o *options) error {
 	}
 	switch {
 	case o.init:
-		if _, err := acquire(ctx, s, o, principal); err != nil {
-			return err
+		// As kinit: the new ticket is stored and that is all. Renewing a
+		// ticket issued a moment ago would cost a TGS exchange and a
+		// second cache write and gain nothing (issue 14).
+		tgt, err := acquire(ctx, s, o, principal)
+		if err == nil && o.minLifetime > 0 && time.Until(tgt.EndTime) < o.minLifetime && time.Until(tgt.RenewTill) < o.minLifetime {
+			return notLongEnoughFailure(principal.String(), s.cacheName.String(), tgt, o.minLifetime)
 		}
-		if cached, err = s.loadCache(); err != nil {
-			return err
-		}
+		return err
 	case o.keytabMode() && keytabNeedsNewTicket(cached, principal, o.minLifetime, time.Now()):
 		_, err := acquire(ctx, s, o, principal)
 		return err

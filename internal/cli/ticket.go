@@ -70,8 +70,8 @@ func acquireFromKeytab(ctx context.Context, s *session, o *options, principal cc
 func storeNewTicket(s *session, o *options, principal ccache.Principal, cred ccache.Credential, requested time.Time) (ccache.Credential, error) {
 	name := principal.String()
 	onlyToEnd := renew.RenewableOnlyToEnd(cred)
-	// --once asked for one ticket and one renewal, which the KDC grants
-	// for a ticket renewable up to its end; a daemon has nothing to do.
+	// --once asked for one ticket, which a ticket renewable only up to
+	// its end is; a daemon would have nothing to do with it.
 	usable := renew.Renewable(cred, time.Now()) == nil || onlyToEnd && o.mode == modeOnce
 	written := false
 	err := s.store.Update(func(old *ccache.Cache) (*ccache.Cache, error) {
@@ -97,7 +97,11 @@ func storeNewTicket(s *session, o *options, principal ccache.Principal, cred cca
 	default:
 		return ccache.Credential{}, nonRenewableIssued(name, written, s.cacheName.String())
 	}
-	if cred.RenewTill.Before(requested.Add(o.renewable).Add(-time.Minute)) {
+	if onlyToEnd && o.mode == modeOnce {
+		// What a --once user would otherwise learn only from the next
+		// --once: this ticket cannot be kept alive past its end.
+		noticef("%s", noRenewalPastEnd(name, s.cacheName.String(), cred))
+	} else if cred.RenewTill.Before(requested.Add(o.renewable).Add(-time.Minute)) {
 		noticef("ticket renewable until %s (KDC limit)", when(cred.RenewTill))
 	} else if cred.EndTime.Before(requested.Add(o.lifetime).Add(-time.Minute)) {
 		verbosef(o, "ticket valid until %s (KDC limit)", when(cred.EndTime))

@@ -35,6 +35,11 @@ func TestInitOnceGetsRenewableTicket(t *testing.T) {
 	}
 	within(t, "lifetime", tk.Expires.Sub(tk.Start), 7*24*time.Hour, time.Minute)
 	within(t, "renewable lifetime", tk.RenewUntil.Sub(tk.Start), 14*24*time.Hour, time.Minute)
+	// As kinit: the AS exchange and nothing else; renewing a ticket
+	// issued a moment ago would only cost the KDC a request (issue 14).
+	if n := tgsRequests(k.Log(), alice); n != 0 {
+		t.Errorf("--once --init sent %d TGS requests, want 0 (kinit sends none)", n)
+	}
 }
 
 // The requested lifetimes are what is sent: short ones come back as asked
