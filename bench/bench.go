@@ -30,6 +30,9 @@ type bench struct {
 	dir    string
 	reaper *reaper
 	floor  string // the Go floor program, bench/gofloor
+	// engineFloor is bench/enginefloor: krenew's engine without its
+	// command line, keeper or daemon.
+	engineFloor string
 }
 
 func newBench(s settings) (*bench, func(), error) {
@@ -202,12 +205,27 @@ func copyFile(from, to string) error {
 	if _, err := f.Write(data); err != nil {
 		return err
 	}
+	if err := evictOpen(f); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// evictFromPageCache does for a file already written (the floor programs,
+// fresh from the linker) what copyFile does for krenew's copy.
+func evictFromPageCache(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return evictOpen(f)
+}
+
+func evictOpen(f *os.File) error {
 	// Only clean pages can be evicted.
 	if err := f.Sync(); err != nil {
 		return err
 	}
-	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
-		return err
-	}
-	return f.Close()
+	return unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
 }

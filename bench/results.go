@@ -32,16 +32,6 @@ type results struct {
 
 func (r *results) add(x row) { r.Rows = append(r.Rows, x) }
 
-// find is the first row whose measure starts with prefix.
-func (r *results) find(prefix string) (row, bool) {
-	for _, x := range r.Rows {
-		if strings.HasPrefix(x.Measure, prefix) {
-			return x, true
-		}
-	}
-	return row{}, false
-}
-
 func (r *results) note(format string, a ...any) { r.Notes = append(r.Notes, fmt.Sprintf(format, a...)) }
 
 func (x row) ratio() float64 { return ratio(x.Krenew, x.Peer) }
@@ -142,8 +132,13 @@ const method = `1. One renewal. In-process: what the daemon does per renewal, ti
    Each side has its own principal and cache; one untimed warm-up each, then the sides alternate and swap who goes first.
    Start and exit alone: ` + "`krenew --version`" + ` against kstart's ` + "`krenew -h`" + `, the same way: the floor under every whole-process figure;
    and under that the Go floor, bench/gofloor (a Go program that does nothing, built static and stripped like krenew).
+   The engine floor, bench/enginefloor (built like krenew; ` + "`enginefloor renew CACHE`" + `: krenew's own packages read krb5.conf and
+   the cache, renew, write atomically, with none of the command line, keeper or daemon), against kstart's krenew in an
+   alternation of its own: the least a Go krenew on this engine can take. Both floor programs are evicted from the page
+   cache after the build, as krenew's copy is.
 2. Initial ticket: ` + "`krenew --once --init --password-stdin -u P -l 10h -r 7d`" + ` against ` + "`kinit -l 10h -r 7d P`" + ` with the
-   password on stdin (MIT kinit reads it from there when stdin is not a terminal), whole processes, alternating.
+   password on stdin (MIT kinit reads it from there when stdin is not a terminal), whole processes, alternating; and
+   ` + "`enginefloor init P CACHE`" + ` (the AS exchange and the write alone, same lifetimes) against kinit the same way.
 3. Idle daemon: ` + "`krenew -k FILE:a -p pidfile`" + ` (detaches itself) and kstart's ` + "`krenew -K 60 -b -p pidfile -k FILE:b`" + `,
    started on the same kind of ticket, run side by side. kstart's krenew renews before it detaches; krenew gets its first
    renewal from SIGALRM. From two seconds later, each minute: Rss and Pss from /proc/PID/smaps_rollup, utime+stime of
@@ -152,7 +147,9 @@ const method = `1. One renewal. In-process: what the daemon does per renewal, ti
    Beside them, -fleet daemons per side started the same way (each on its own principal's ticket, each krenew renewed
    once by SIGALRM), idle through the same window; at its end, Pss of each, over the daemons. Pss divides every shared
    page among the processes that map it, so it is what one more daemon costs the machine when many run. As many
-   bench/gofloor sleepers (GOMAXPROCS=1, blocked on a signal) are sampled the same way: the Go floor of an idle process.
+   bench/gofloor sleepers (GOMAXPROCS=1, blocked on a signal) are sampled the same way: the Go floor of an idle process;
+   and as many ` + "`enginefloor idle`" + ` programs, each on its own ticket (GOMAXPROCS=1; start-up's garbage given back, one
+   renewal on SIGALRM, its garbage given back, as the daemon does): the engine floor of an idle daemon.
 4. Scale: N principals per side, tickets from kinit with the scale lifetime, then N krenew daemons (defaults) and N
    kstart ` + "`krenew -K 1 -b`" + ` (a one-minute interval, kstart's smallest, so that it can keep short tickets alive) run at
    the same time, launched interleaved, -parallel at a time. All tickets are obtained within seconds and all daemons
