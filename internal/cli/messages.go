@@ -111,6 +111,7 @@ Options:
         --foreground           do not detach
         --once                 renew once and exit
         --status               show the cache's ticket
+        --json                 with --status, print one JSON object
     -p, --pidfile FILE         write krenew's pid to FILE
     -c, --child-pidfile FILE   write the command's pid to FILE
     -s, --hup-child            send SIGHUP to the command when renewal ends
@@ -526,7 +527,7 @@ func noPrincipalFailure() *failure {
 
 // usageError is a command line krenew cannot run: its message, always
 // followed by the pointer to --help, and exit status 2.
-type usageError struct{ msg string }
+type usageError struct{ msg, hint string }
 
 func (e *usageError) Error() string { return e.msg }
 
@@ -539,7 +540,11 @@ func usageFailure(err error) *failure {
 	if !errors.As(err, &ue) {
 		ue = &usageError{msg: err.Error()}
 	}
-	return &failure{msg: ue.msg, hint: "see 'krenew --help' for usage", code: exitUsage}
+	hint := ue.hint
+	if hint == "" {
+		hint = "see 'krenew --help' for usage"
+	}
+	return &failure{msg: ue.msg, hint: hint, code: exitUsage}
 }
 
 // The usage errors options.go and getopt.go find, phrased here with the
@@ -563,6 +568,10 @@ func notMinutesUsage(label, value string, min int) error {
 
 func lifetimesUsage(renewable, lifetime string) error {
 	return usagef("the renewable lifetime (-r %s) is shorter than the ticket lifetime (-l %s)", renewable, lifetime)
+}
+
+func jsonWithoutStatusUsage() error {
+	return &usageError{msg: "--json only applies to --status", hint: "run 'krenew --status --json'"}
 }
 
 func needsCommandUsage(label string) error {

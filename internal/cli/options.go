@@ -52,6 +52,7 @@ type options struct {
 	syslog            bool
 	verbose           bool
 	quiet             bool
+	json              bool   // --status --json
 	commandDir        string // "" = krenew's own working directory
 	// shareCache: an explicit -k with a command renews that cache and
 	// hands it to the command (kstart's meaning), instead of a copy.
@@ -90,6 +91,7 @@ func parseOptions(c *cli.Context, child bool) (*options, error) {
 		syslog:          c.Bool(flagSyslog),
 		verbose:         c.Bool(flagVerbose),
 		quiet:           c.Bool(flagQuiet),
+		json:            c.Bool(flagJSON),
 		commandDir:      c.String(flagCommandDir),
 		privateCache:    c.String(flagPrivateCache),
 	}
@@ -170,6 +172,9 @@ func minutesFlag(c *cli.Context, name, short string, min int) (time.Duration, er
 func (o *options) validate(c *cli.Context) error {
 	set := func(name string) bool { return c.IsSet(name) }
 	hasCommand := len(o.command) > 0
+	if o.json && o.mode != modeStatus {
+		return jsonWithoutStatusUsage()
+	}
 	// With one of them from krb5.conf, resolveLifetimes checks the pair.
 	if o.lifetimeSet && o.renewableSet && o.renewable < o.lifetime {
 		return lifetimesUsage(formatKrbDuration(o.renewable), formatKrbDuration(o.lifetime))
