@@ -46,9 +46,9 @@ var (
 // [appdefaults] for the realm (krb5conf's lookup, most specific first),
 // else the built-in value. [libdefaults] ticket_lifetime and
 // renew_lifetime are kinit's defaults and deliberately not used: RHEL's
-// stock krb5.conf and ipa-client-install set them to 24h and 7d for
-// kinit, which would replace krenew's 7d/14d on the very machines whose
-// policy it follows. A bad value in krb5.conf is an error naming it, not
+// stock krb5.conf sets them to 24h and 7d, and ipa-client-install's sets
+// ticket_lifetime = 24h, for kinit; honouring them would replace
+// krenew's 7d/14d on the very machines whose policy it follows. A bad value in krb5.conf is an error naming it, not
 // a silent fallback to another lifetime.
 func chooseLifetime(conf *krb5conf.Conf, realm string, k lifetimeKnob, flag time.Duration, flagSet bool) (requestedLifetime, error) {
 	if flagSet {

@@ -93,10 +93,10 @@ Modes:
 
 Options:
     -u, --principal NAME       client principal (default: the cache's, else $USER)
-    -l, --lifetime DUR         requested ticket lifetime (default: krb5.conf
-                               [appdefaults] krenew lifetime, else 7d)
-    -r, --renewable DUR        requested renewable lifetime (default: krb5.conf
-                               [appdefaults] krenew renewable, else 14d)
+    -l, --lifetime DUR         requested ticket lifetime (default: krb5.conf,
+                               else 7d)
+    -r, --renewable DUR        requested renewable lifetime (default:
+                               krb5.conf, else 14d)
     -f, --keytab FILE          authenticate from a keytab, not a password
     -U, --keytab-principal     use the first principal in the keytab
         --password-stdin       read the password from standard input

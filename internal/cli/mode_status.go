@@ -148,8 +148,8 @@ func printStatusText(s *session, f statusFacts, now time.Time) {
 	}
 }
 
-// statusJSON is --status --json, documented in krenew(1) (STATUS AS
-// JSON): every key is always there, null where there is nothing to say,
+// statusJSON is --status --json, documented in krenew(1) (MONITORING):
+// every key is always there, null where there is nothing to say,
 // so that a check can test a key without testing for it first.
 type statusJSON struct {
 	Principal   *string `json:"principal"`
