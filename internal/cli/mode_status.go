@@ -79,19 +79,16 @@ func statusOf(s *session, o *options, now time.Time) (statusFacts, error) {
 			}
 		}
 		f.valid = f.services > 0
+		f.queryHolder(s)
 		return f, nil
 	}
 	f.tgt = &tgt
 	f.valid = tgt.EndTime.After(now)
-	pid, st, holderErr := daemon.QueryStatus(s.lockKey())
-	f.held, f.pid, f.daemon = holderErr == nil, pid, st
-	if !errors.Is(holderErr, daemon.ErrNotHeld) {
-		f.holderErr = holderErr
-	}
+	f.queryHolder(s)
 	var ok bool
 	if f.held {
 		// The daemon knows its plan, jitter and retries included.
-		f.next, ok = st.NextRenewal, !st.NextRenewal.IsZero()
+		f.next, ok = f.daemon.NextRenewal, !f.daemon.NextRenewal.IsZero()
 	} else {
 		f.next, ok = renew.Policy{}.NextRenewal(tgt)
 		f.nextDue = ok
@@ -102,6 +99,16 @@ func statusOf(s *session, o *options, now time.Time) (statusFacts, error) {
 		f.next = now
 	}
 	return f, nil
+}
+
+// queryHolder asks the krenew daemon holding the cache's lock, if any,
+// for its status.
+func (f *statusFacts) queryHolder(s *session) {
+	pid, st, err := daemon.QueryStatus(s.lockKey())
+	f.held, f.pid, f.daemon = err == nil, pid, st
+	if !errors.Is(err, daemon.ErrNotHeld) {
+		f.holderErr = err
+	}
 }
 
 func printStatusText(s *session, f statusFacts, now time.Time) {
@@ -184,14 +191,14 @@ func statusJSONOf(s *session, f statusFacts, err error, now time.Time) statusJSO
 	}
 	if f.tgt == nil {
 		j.Expires = jsonTime(f.servicesEnd)
-		return j
-	}
-	j.TGT = true
-	j.Expires = jsonTime(f.tgt.EndTime)
-	j.RenewTill = jsonTime(f.tgt.RenewTill)
-	j.Renewable = renew.Renewable(*f.tgt, now) == nil
-	if !f.nextDue {
-		j.NextRenewal = jsonTime(f.next)
+	} else {
+		j.TGT = true
+		j.Expires = jsonTime(f.tgt.EndTime)
+		j.RenewTill = jsonTime(f.tgt.RenewTill)
+		j.Renewable = renew.Renewable(*f.tgt, now) == nil
+		if !f.nextDue {
+			j.NextRenewal = jsonTime(f.next)
+		}
 	}
 	switch {
 	case f.held:
