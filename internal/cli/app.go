@@ -36,6 +36,7 @@ const (
 	flagForeground      = "foreground"
 	flagOnce            = "once"
 	flagStatus          = "status"
+	flagJSON            = "json"
 	// flagCommandDir is internal: the -b daemon runs in / and must start
 	// the command where the user started krenew.
 	flagCommandDir = "command-dir"
@@ -89,6 +90,7 @@ func newApp(action cli.ActionFunc) *cli.App {
 			&cli.BoolFlag{Name: flagForeground},
 			&cli.BoolFlag{Name: flagOnce},
 			&cli.BoolFlag{Name: flagStatus},
+			&cli.BoolFlag{Name: flagJSON},
 			&cli.StringFlag{Name: flagCommandDir, Hidden: true},
 			&cli.BoolFlag{Name: flagShareCache, Hidden: true},
 			&cli.StringFlag{Name: flagPrivateCache, Hidden: true},

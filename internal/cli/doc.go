@@ -12,11 +12,14 @@
 //   - mode_command.go: krenew -- cmd: the command's cache, renewed while
 //     it runs, and its exit status.
 //   - mode_once.go: --once, kinit -R and -H one-shots.
-//   - mode_status.go: --status and klist -s semantics.
+//   - mode_status.go: --status and klist -s semantics, as text or
+//     (--json) one JSON object for monitoring.
 //     A mode file uses the shared files below but never another mode's
 //     functions (shape_test.go checks it).
 //   - session.go: what every mode resolves first: krb5.conf, the cache,
 //     the principal, the lock key.
+//   - lifetimes.go: -l and -r once the principal's realm is known: the
+//     flag, else krb5.conf [appdefaults] krenew, else 7d and 14d.
 //   - ticket.go: the ticket in the cache: find it, get one (one prompt or
 //     the keytab), store it without losing another principal's.
 //   - keeper.go: the renewal framework of every long-running mode, as
@@ -37,7 +40,8 @@
 //
 // The tests beside these files run in-process, in milliseconds, with no
 // KDC: getopt and durations, options and usage errors (exit_test.go),
-// --status output (status_test.go), messages and exit statuses, the
+// --status output (status_test.go, status_json_test.go), the lifetimes'
+// sources (lifetimes_test.go), messages and exit statuses, the
 // child's argv round trip (child_test.go), and the package's shape.
 // Behaviour against a real KDC is internal/e2e's.
 package cli

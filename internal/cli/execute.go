@@ -15,6 +15,12 @@ func execute(o *options) int {
 	quiet = o.quiet
 	s, err := newSession(o)
 	if err != nil {
+		if o.json {
+			// A check reading --status --json gets its object anyway.
+			if jerr := statusJSONFailure(err); jerr != nil {
+				return exitWith(jerr)
+			}
+		}
 		return exitWith(err)
 	}
 	switch o.mode {

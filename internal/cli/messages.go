@@ -15,6 +15,7 @@ import (
 	"github.com/krenew/krenew/daemon"
 	"github.com/krenew/krenew/prompt"
 	"github.com/krenew/krenew/renew"
+	"github.com/krenew/krenew/renew/krb5conf"
 )
 
 // Exit statuses, documented in krenew(1).
@@ -92,8 +93,10 @@ Modes:
 
 Options:
     -u, --principal NAME       client principal (default: the cache's, else $USER)
-    -l, --lifetime DUR         requested ticket lifetime (default 7d)
-    -r, --renewable DUR        requested renewable lifetime (default 14d)
+    -l, --lifetime DUR         requested ticket lifetime (default: krb5.conf,
+                               else 7d)
+    -r, --renewable DUR        requested renewable lifetime (default:
+                               krb5.conf, else 14d)
     -f, --keytab FILE          authenticate from a keytab, not a password
     -U, --keytab-principal     use the first principal in the keytab
         --password-stdin       read the password from standard input
@@ -108,6 +111,7 @@ Options:
         --foreground           do not detach
         --once                 renew once and exit
         --status               show the cache's ticket
+        --json                 with --status, print one JSON object
     -p, --pidfile FILE         write krenew's pid to FILE
     -c, --child-pidfile FILE   write the command's pid to FILE
     -s, --hup-child            send SIGHUP to the command when renewal ends
@@ -523,7 +527,7 @@ func noPrincipalFailure() *failure {
 
 // usageError is a command line krenew cannot run: its message, always
 // followed by the pointer to --help, and exit status 2.
-type usageError struct{ msg string }
+type usageError struct{ msg, hint string }
 
 func (e *usageError) Error() string { return e.msg }
 
@@ -536,7 +540,11 @@ func usageFailure(err error) *failure {
 	if !errors.As(err, &ue) {
 		ue = &usageError{msg: err.Error()}
 	}
-	return &failure{msg: ue.msg, hint: "see 'krenew --help' for usage", code: exitUsage}
+	hint := ue.hint
+	if hint == "" {
+		hint = "see 'krenew --help' for usage"
+	}
+	return &failure{msg: ue.msg, hint: hint, code: exitUsage}
 }
 
 // The usage errors options.go and getopt.go find, phrased here with the
@@ -562,6 +570,10 @@ func lifetimesUsage(renewable, lifetime string) error {
 	return usagef("the renewable lifetime (-r %s) is shorter than the ticket lifetime (-l %s)", renewable, lifetime)
 }
 
+func jsonWithoutStatusUsage() error {
+	return &usageError{msg: "--json only applies to --status", hint: "run 'krenew --status --json'"}
+}
+
 func needsCommandUsage(label string) error {
 	return usagef("%s needs a command to run (krenew [options] -- command)", label)
 }
@@ -581,4 +593,41 @@ func needsNameUsage(label, what string) error { return usagef("%s needs %s", lab
 func instanceUsage(principal string) error {
 	return usagef("-i is --ignore-errors in krenew, not k5start's client instance; "+
 		"write the instance in the principal: -u %s", principal)
+}
+
+var errNotPositive = errors.New("not a positive duration")
+
+// confLifetimeFailure is a bad lifetime in krb5.conf: it names the file
+// and the relation, and the flag that overrides it.
+func confLifetimeFailure(s krb5conf.Setting, what, label string, err error) *failure {
+	return &failure{msg: fmt.Sprintf("invalid %s %q in %s: %s: %v", what, s.Value, s.File, s.Where, err),
+		hint: fmt.Sprintf("fix it there (kinit's forms: 7d, 1d12h, 90m, h:m:s, seconds), or give %s", label)}
+}
+
+// lifetimesFailure: -r shorter than -l where krb5.conf or the built-in
+// default supplied one of them. It is the command line's to fix (2) when
+// a flag is involved, else krb5.conf's (1).
+func lifetimesFailure(r, l requestedLifetime) *failure {
+	f := &failure{msg: fmt.Sprintf("the renewable lifetime %s (%s) is shorter than the ticket lifetime %s (%s)",
+		formatKrbDuration(r.value), r.from, formatKrbDuration(l.value), l.from),
+		hint: "give -r/--renewable at least as long as the lifetime, or set both in [appdefaults] krenew in krb5.conf"}
+	if r.flag || l.flag {
+		f.code = exitUsage
+	}
+	return f
+}
+
+// lifetimeSourceLine is -v's account of one requested lifetime.
+func lifetimeSourceLine(k lifetimeKnob, r requestedLifetime) string {
+	line := fmt.Sprintf("%s %s, ", k.what, formatKrbDuration(r.value))
+	if r.from == builtinSource {
+		line += r.from
+	} else {
+		line += "from " + r.from
+	}
+	if r.kinits != nil {
+		line += fmt.Sprintf(" (%s = %s in %s is kinit's default, not krenew's: set [appdefaults] krenew = { %s = ... } for krenew)",
+			r.kinits.Where, r.kinits.Value, r.kinits.File, k.option)
+	}
+	return line
 }

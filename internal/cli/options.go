@@ -22,32 +22,38 @@ const (
 // options is the validated command line. Everything the rest of krenew
 // needs from flags is here, already parsed.
 type options struct {
-	mode            mode
-	command         []string
-	principal       string
-	lifetime        time.Duration
-	renewable       time.Duration
-	keytab          string
-	keytabPrincipal bool
-	passwordStdin   bool
-	init            bool
-	waitLock        bool
-	cache           string
-	interval        time.Duration // 0: not set
-	minLifetime     time.Duration
-	always          bool
-	background      bool
-	foreground      bool
-	pidfile         string
-	childPidfile    string
-	hupChild        bool
-	aklog           bool
-	exitOnError     bool
-	ignoreErrors    bool
-	syslog          bool
-	verbose         bool
-	quiet           bool
-	commandDir      string // "" = krenew's own working directory
+	mode      mode
+	command   []string
+	principal string
+	// lifetime and renewable are -l and -r, else the built-in defaults
+	// until resolveLifetimes has looked at krb5.conf for the realm.
+	lifetime          time.Duration
+	renewable         time.Duration
+	lifetimeSet       bool
+	renewableSet      bool
+	lifetimesResolved bool
+	keytab            string
+	keytabPrincipal   bool
+	passwordStdin     bool
+	init              bool
+	waitLock          bool
+	cache             string
+	interval          time.Duration // 0: not set
+	minLifetime       time.Duration
+	always            bool
+	background        bool
+	foreground        bool
+	pidfile           string
+	childPidfile      string
+	hupChild          bool
+	aklog             bool
+	exitOnError       bool
+	ignoreErrors      bool
+	syslog            bool
+	verbose           bool
+	quiet             bool
+	json              bool   // --status --json
+	commandDir        string // "" = krenew's own working directory
 	// shareCache: an explicit -k with a command renews that cache and
 	// hands it to the command (kstart's meaning), instead of a copy.
 	shareCache bool
@@ -85,14 +91,15 @@ func parseOptions(c *cli.Context, child bool) (*options, error) {
 		syslog:          c.Bool(flagSyslog),
 		verbose:         c.Bool(flagVerbose),
 		quiet:           c.Bool(flagQuiet),
+		json:            c.Bool(flagJSON),
 		commandDir:      c.String(flagCommandDir),
 		privateCache:    c.String(flagPrivateCache),
 	}
 	var err error
-	if o.lifetime, err = durationFlag(c, flagLifetime, "l"); err != nil {
+	if o.lifetime, o.lifetimeSet, err = durationFlag(c, flagLifetime, "l", builtinLifetime); err != nil {
 		return nil, err
 	}
-	if o.renewable, err = durationFlag(c, flagRenewable, "r"); err != nil {
+	if o.renewable, o.renewableSet, err = durationFlag(c, flagRenewable, "r", builtinRenewable); err != nil {
 		return nil, err
 	}
 	if o.interval, err = minutesFlag(c, flagInterval, "K", 1); err != nil {
@@ -131,15 +138,20 @@ func parseOptions(c *cli.Context, child bool) (*options, error) {
 	return o, nil
 }
 
-func durationFlag(c *cli.Context, name, short string) (time.Duration, error) {
+// durationFlag parses -l or -r; unset, it is def for now (krb5.conf may
+// say otherwise once the realm is known: resolveLifetimes).
+func durationFlag(c *cli.Context, name, short string, def time.Duration) (time.Duration, bool, error) {
+	if !c.IsSet(name) {
+		return def, false, nil
+	}
 	d, err := parseKrbDuration(c.String(name))
 	if err != nil {
-		return 0, invalidValueUsage(flagLabel(name, short), err)
+		return 0, false, invalidValueUsage(flagLabel(name, short), err)
 	}
 	if d <= 0 {
-		return 0, notPositiveUsage(flagLabel(name, short), c.String(name))
+		return 0, false, notPositiveUsage(flagLabel(name, short), c.String(name))
 	}
-	return d, nil
+	return d, true, nil
 }
 
 // minutesFlag parses kstart's minute counts (-K, -H).
@@ -160,7 +172,11 @@ func minutesFlag(c *cli.Context, name, short string, min int) (time.Duration, er
 func (o *options) validate(c *cli.Context) error {
 	set := func(name string) bool { return c.IsSet(name) }
 	hasCommand := len(o.command) > 0
-	if o.renewable < o.lifetime {
+	if o.json && o.mode != modeStatus {
+		return jsonWithoutStatusUsage()
+	}
+	// With one of them from krb5.conf, resolveLifetimes checks the pair.
+	if o.lifetimeSet && o.renewableSet && o.renewable < o.lifetime {
 		return lifetimesUsage(formatKrbDuration(o.renewable), formatKrbDuration(o.lifetime))
 	}
 	if !hasCommand {

@@ -80,7 +80,16 @@ func (s *session) principal(o *options, cached *ccache.Cache) (ccache.Principal,
 }
 
 // runPrincipal is principal, or in keytab mode the keytab's principal.
+// Its realm decides the lifetimes a new ticket is asked with.
 func (s *session) runPrincipal(o *options, cached *ccache.Cache) (ccache.Principal, error) {
+	p, err := s.decidePrincipal(o, cached)
+	if err != nil {
+		return ccache.Principal{}, err
+	}
+	return p, s.resolveLifetimes(o, p.Realm)
+}
+
+func (s *session) decidePrincipal(o *options, cached *ccache.Cache) (ccache.Principal, error) {
 	if !o.keytabMode() {
 		return s.principal(o, cached)
 	}

@@ -15,8 +15,14 @@ import (
 // realm and returns its exit status, stdout and stderr.
 func inProcess(t *testing.T, args ...string) (code int, out, errOut string) {
 	t.Helper()
+	return inProcessConf(t, "", args...)
+}
+
+// inProcessConf is inProcess with more krb5.conf after the default realm.
+func inProcessConf(t *testing.T, more string, args ...string) (code int, out, errOut string) {
+	t.Helper()
 	conf := filepath.Join(t.TempDir(), "krb5.conf")
-	if err := os.WriteFile(conf, []byte("[libdefaults]\n default_realm = EXAMPLE.TEST\n"), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte("[libdefaults]\n default_realm = EXAMPLE.TEST\n"+more), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("KRB5_CONFIG", conf)

@@ -17,6 +17,7 @@ import (
 type profNode struct {
 	name     string
 	value    string // relations only
+	file     string // relations only: the file the line is in, includes too
 	section  bool
 	final    bool
 	children []*profNode
@@ -88,7 +89,7 @@ func (p *profileParser) parseFile(path string, root *profNode, topLevel bool) er
 }
 
 func (p *profileParser) parseData(path string, data []byte, root *profNode, topLevel bool) error {
-	st := &profParseState{root: root}
+	st := &profParseState{root: root, file: path}
 	for i, line := range strings.Split(string(data), "\n") {
 		if err := p.parseLine(st, strings.TrimRight(line, "\r"), topLevel); err != nil {
 			return fmt.Errorf("%s:%d: %w", path, i+1, err)
@@ -130,6 +131,7 @@ func readConfFile(path string) ([]byte, error) {
 
 type profParseState struct {
 	root      *profNode
+	file      string      // the file being parsed, for the relations
 	started   bool        // a "[section]" line has been seen
 	wantBrace bool        // "tag =" ended the previous line; "{" must follow
 	path      []*profNode // current section, then open subsections
@@ -249,7 +251,7 @@ func parseRelation(st *profParseState, s string) error {
 		st.path = append(st.path, sub)
 		return nil
 	}
-	cur.children = append(cur.children, &profNode{name: tag, value: value})
+	cur.children = append(cur.children, &profNode{name: tag, value: value, file: st.file})
 	return nil
 }
 
@@ -333,6 +335,15 @@ func (t *profile) roots() []*profNode {
 // by file, stopping after a file in which a section on the path is final.
 func (t *profile) values(path []string, name string) []string {
 	var out []string
+	for _, n := range t.relations(path, name) {
+		out = append(out, n.value)
+	}
+	return out
+}
+
+// relations is values with the nodes, which know their file.
+func (t *profile) relations(path []string, name string) []*profNode {
+	var out []*profNode
 	for _, root := range t.roots() {
 		sec, final := profWalk(root, path)
 		if sec == nil {
@@ -343,7 +354,7 @@ func (t *profile) values(path []string, name string) []string {
 		}
 		for _, c := range sec.children {
 			if !c.section && c.name == name {
-				out = append(out, c.value)
+				out = append(out, c)
 			}
 		}
 		if final {
