@@ -145,3 +145,81 @@ func TestSSSDKCMDaemonKeepsItValid(t *testing.T) {
 	}
 	t.Logf("%d klist -s checks, %d distinct end times, no failure", checks, len(ends))
 }
+
+// Issue 9's collection rule on sssd-kcm: with alice's and carol's caches
+// kinit'ed into the one KCM: collection, krenew renews each principal's in
+// place and never writes over the other's; krenew --init for a third
+// principal gets a cache of its own and makes it the primary, as kinit
+// does.
+func TestSSSDKCMSecondPrincipalKeepsItsOwnCache(t *testing.T) {
+	t.Parallel()
+	k := testkdc.Start(t, testkdc.Options{})
+	k.AddPrincipal(t, carol, carolPassword)
+	const dave, davePassword = "dave", "dave-secret-pw"
+	k.AddPrincipal(t, dave, davePassword)
+	cc := sssdCache(t, k)
+	env := []string{"KRB5CCNAME=" + cc}
+	carolName, daveName := carol+"@"+testkdc.Realm, dave+"@"+testkdc.Realm
+	mitKinit(t, k, cc, "alice", testkdc.AlicePassword, "-l", "1h", "-r", "2h")
+	cmd := k.Command(t, "kinit", "-l", "1h", "-r", "2h", carol)
+	cmd.Env = append(cmd.Env, "KRB5CCNAME="+cc)
+	cmd.Stdin = strings.NewReader(carolPassword + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("kinit carol into %s: %v\n%s", cc, err, out)
+	}
+	byP, primary := members(t, k, cc)
+	aliceCache, carolCache := byP[alice], byP[carolName]
+	if len(byP) != 2 || aliceCache == carolCache || primary != carolName {
+		t.Fatalf("after kinit alice and kinit carol: caches %v, primary %s", byP, primary)
+	}
+
+	// KCM: is the primary, carol's: krenew renews it, alice's stays.
+	aliceBefore, carolBefore := testkdc.Klist(t, k, aliceCache), testkdc.Klist(t, k, carolCache)
+	sleepPastSecond()
+	if r := krenew(t, k, "", "--once", "-k", cc); r.code != 0 {
+		t.Fatalf("krenew --once -k %s: exit %d\n%s", cc, r.code, r.stderr)
+	}
+	if got := testkdc.Klist(t, k, carolCache); !got.Start.After(carolBefore.Start) || got.Principal != carolName {
+		t.Errorf("carol's cache %s not renewed: %+v, was %+v", carolCache, got, carolBefore)
+	}
+	if got := testkdc.Klist(t, k, aliceCache); got != aliceBefore {
+		t.Errorf("alice's cache %s changed when carol's was renewed: %+v, was %+v", aliceCache, got, aliceBefore)
+	}
+	// sssd 2.8 can lose the default when a cache is rewritten; krenew
+	// puts it back.
+	if _, primary := members(t, k, cc); primary != carolName {
+		t.Errorf("renewing carol's primary made %s the primary", primary)
+	}
+
+	// -u alice: alice's own cache, renewed in place; carol's stays.
+	carolBefore = testkdc.Klist(t, k, carolCache)
+	sleepPastSecond()
+	if r := krenewEnv(t, k, env, "", "--once", "-u", "alice"); r.code != 0 {
+		t.Fatalf("krenew --once -u alice: exit %d\n%s", r.code, r.stderr)
+	}
+	byP, _ = members(t, k, cc)
+	if got := testkdc.Klist(t, k, aliceCache); !got.Start.After(aliceBefore.Start) || byP[alice] != aliceCache || len(byP) != 2 {
+		t.Errorf("-u alice did not renew alice's cache %s in place: caches %v", aliceCache, byP)
+	}
+	if got := testkdc.Klist(t, k, carolCache); got != carolBefore {
+		t.Errorf("carol's cache %s changed when alice's was renewed: %+v, was %+v", carolCache, got, carolBefore)
+	}
+
+	// A principal the collection does not hold yet gets its own cache.
+	r := krenewEnv(t, k, env, davePassword+"\n", "--once", "--init", "--password-stdin", "-u", dave, "-l", "1h", "-r", "2h")
+	if r.code != 0 {
+		t.Fatalf("krenew --once --init -u dave: exit %d\n%s", r.code, r.stderr)
+	}
+	byP, primary = members(t, k, cc)
+	if len(byP) != 3 || primary != daveName || byP[alice] != aliceCache || byP[carolName] != carolCache {
+		t.Errorf("after krenew --init -u dave: caches %v, primary %s; want dave's own cache as the primary beside alice's %s and carol's %s", byP, primary, aliceCache, carolCache)
+	}
+	for who, cache := range map[string]string{alice: aliceCache, carolName: carolCache, daveName: byP[daveName]} {
+		if why := holds(t, k, cache, who); why != "" {
+			t.Error(why)
+		}
+	}
+	if out, errOut, code := k.Run(t, "kvno", "-c", byP[daveName], testkdc.Service); code != 0 {
+		t.Errorf("kvno with dave's new cache: exit %d\n%s%s", code, out, errOut)
+	}
+}
