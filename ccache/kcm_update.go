@@ -364,21 +364,33 @@ func (s *KCMStore) pinDefault(conn *kcmConn) error {
 	return ignoreStatus(err)
 }
 
-// fill makes name a cache holding c: INITIALIZE (which empties an
-// existing cache), the KDC offset, then one STORE per credential in order.
+// fill makes name a cache holding c in place: INITIALIZE (which empties
+// an existing cache), one STORE per credential in order, then the KDC
+// offset. Readers see the cache empty from the INITIALIZE until the
+// STORE of the TGT (sssd-kcm, whose protocol offers nothing better, and
+// MIT's own kinit -R there alike), so nothing else is sent in between:
+// the offset, which INITIALIZE resets to 0, comes last.
 func (s *KCMStore) fill(conn *kcmConn, name string, c *Cache, offset int32) error {
-	if err := s.initialize(conn, name, c, offset); err != nil {
+	if _, err := conn.call(kcmOpInitialize, kcmNameArg(name), MarshalPrincipal(c.DefaultPrincipal)); err != nil {
 		return err
 	}
-	return s.storeAll(conn, name, c)
+	if err := s.storeAll(conn, name, c); err != nil {
+		return err
+	}
+	return s.setOffset(conn, name, offset)
 }
 
 func (s *KCMStore) initialize(conn *kcmConn, name string, c *Cache, offset int32) error {
 	if _, err := conn.call(kcmOpInitialize, kcmNameArg(name), MarshalPrincipal(c.DefaultPrincipal)); err != nil {
 		return err
 	}
-	// MIT ignores a failed SET_KDC_OFFSET; an offset is an optimisation.
-	// Setting 0 too matters: a moved cache takes the offset along.
+	return s.setOffset(conn, name, offset)
+}
+
+// setOffset sets a cache's KDC offset. MIT ignores a failed
+// SET_KDC_OFFSET; an offset is an optimisation. Setting 0 too matters: a
+// moved cache takes the offset along.
+func (s *KCMStore) setOffset(conn *kcmConn, name string, offset int32) error {
 	if _, err := conn.call(kcmOpSetKDCOffset, kcmNameArg(name), kcmU32(uint32(offset))); ignoreStatus(err) != nil {
 		return err
 	}

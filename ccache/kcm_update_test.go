@@ -2,6 +2,7 @@ package ccache
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,5 +166,31 @@ func TestKCMInitializeKeepsTheDefault(t *testing.T) {
 		if got, _ := hooksOf(s).lastWrite.Load().(string); !strings.HasSuffix(got, kcmWriteInitialize) {
 			t.Errorf("the last write was %q, want %s", got, kcmWriteInitialize)
 		}
+	}
+}
+
+// Written in place (sssd-kcm), the cache is empty from INITIALIZE until
+// the first STORE, so nothing else goes in between: the KDC offset is set
+// after the credentials, and still kept.
+func TestKCMInitializeStoresRightAway(t *testing.T) {
+	f := startFakeKCM(t, kcmCodeFCCInternal, kcmOpReplace, kcmOpMoveCache, kcmOpRemoveCred)
+	s := f.store("0")
+	mustUpdateAny(t, s, kcmSample())
+	var ops []kcmOp
+	f.setHook(func(op kcmOp) { ops = append(ops, op) })
+	c := kcmSample()
+	c.SetConfig("krenew_test", nil, []byte("again"))
+	mustUpdateAny(t, s, c)
+	f.setHook(nil)
+	if got, _ := hooksOf(s).lastWrite.Load().(string); got != kcmWriteInitialize {
+		t.Fatalf("the write was %q, want %s", got, kcmWriteInitialize)
+	}
+	i := slices.Index(ops, kcmOpInitialize)
+	if i < 0 || i+1 >= len(ops) || ops[i+1] != kcmOpStore || !slices.Contains(ops[i:], kcmOpSetKDCOffset) {
+		t.Errorf("requests %v, want INITIALIZE directly followed by STORE, SET_KDC_OFFSET later", ops)
+	}
+	got, _ := kcmMustLoad(t, s).KDCOffset()
+	if want, _ := c.KDCOffset(); got != want || got == 0 {
+		t.Errorf("KDC offset %v after the write, want %v", got, want)
 	}
 }

