@@ -136,8 +136,9 @@ var errKCMSkip = errors.New("KCM write strategy does not apply")
 
 // kcmWriteOrder is the order in which an Update tries the strategies:
 //
-//   - REPLACE first, where the daemon has it (sssd-kcm): one call, which
-//     readers see whole.
+//   - REPLACE first, where the daemon has it (MIT's extension; neither
+//     Heimdal 7.8 nor sssd-kcm 2.8 has it): one call, which readers see
+//     whole.
 //   - Then nothing at all if the cache already holds what fn returned;
 //     otherwise temporary caches stranded by a killed krenew are swept
 //     here, before the strategies below make temporary caches of their
