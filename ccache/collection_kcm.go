@@ -124,7 +124,7 @@ func switchKCM(n Name, o OpenOptions) error {
 }
 
 // kcmMemberStore is a KCM cache that is not the default. sssd-kcm
-// (2.8) makes every cache written with REPLACE or INITIALIZE its default,
+// (2.8) makes every cache written with INITIALIZE its default,
 // MIT's own kinit -c and kinit -R -c included; a renewal of alice's
 // cache while carol's is the primary would switch the user to alice, and
 // the first write of a new cache would switch before MakePrimary. So a

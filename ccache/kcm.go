@@ -42,13 +42,14 @@ func openKCM(n Name, o OpenOptions) (Store, error) {
 // GET_CRED_LIST (Heimdal) credentials are fetched one by one, so the read
 // is retried if the cache changed meanwhile.
 //
-// Writing uses the best the daemon offers (kcmWriteOrder): REPLACE
-// (sssd-kcm 2.5+, atomic); else nothing at all if the cache, read by UUID
+// Writing uses the best the daemon offers (kcmWriteOrder): REPLACE (MIT's
+// extension, atomic; neither Heimdal 7.8 nor sssd-kcm 2.8 has it); else
+// nothing at all if the cache, read by UUID
 // (Heimdal), already holds what is to be written; else a temporary cache
 // from GEN_NEW moved over the target with MOVE_CACHE (Heimdal; the daemon
 // swaps the contents in one step); else INITIALIZE and STORE into the
-// cache itself, MIT's own fallback, during which readers can see a
-// partial cache. On Heimdal, the default cache ("KCM:") is written while a
+// cache itself, MIT's own fallback and all sssd-kcm 2.8 allows, during
+// which readers can see the cache empty (see fill). On Heimdal, the default cache ("KCM:") is written while a
 // stand-in with the new contents is the default (kcm_standin.go), so that
 // MIT's readers of "KCM:", which walk a cache by UUIDs and stop at one
 // that vanished, never see a change under them. What the daemon lacks is

@@ -40,6 +40,12 @@ type fakeKCM struct {
 	dropAt int
 	// garbage replaces the successful reply to an operation.
 	garbage map[kcmOp][]byte
+	// sssdInitialize makes INITIALIZE behave as sssd-kcm 2.8's at its
+	// worst: the cache becomes the default where there is one, but
+	// reinitializing the default cache loses the default, after which
+	// the uid's own cache "0" is answered, as after DESTROY of the
+	// default.
+	sssdInitialize bool
 }
 
 type fakeCache struct {
@@ -323,10 +329,19 @@ func (f *fakeKCM) handle(op kcmOp, body []byte) (int32, []byte) {
 	case kcmOpInitialize:
 		name, p := a.name(), a.principal()
 		c := f.caches[name]
+		existed := c != nil
 		if c == nil {
 			c = f.create(name)
 		}
 		c.princ, c.creds = &p, nil
+		if f.sssdInitialize {
+			switch {
+			case existed && f.def == name:
+				f.def = "0"
+			case f.def != "":
+				f.def = name
+			}
+		}
 		return 0, nil
 	case kcmOpMoveCache:
 		from, to := a.name(), a.name()
@@ -374,7 +389,9 @@ func (f *fakeKCM) handle(op kcmOp, body []byte) (int32, []byte) {
 	switch op {
 	case kcmOpDestroy:
 		delete(f.caches, name)
-		if f.def == name {
+		if f.def == name && f.sssdInitialize {
+			f.def = "0"
+		} else if f.def == name {
 			f.def = ""
 		}
 		return 0, nil

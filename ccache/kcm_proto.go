@@ -23,7 +23,8 @@ const DefaultKCMSocket = "/var/run/.heim_org.h5l.kcm-socket"
 type kcmOp uint16
 
 // Opcodes krenew sends; the numbers are Heimdal's, the last two MIT's
-// extensions, which sssd-kcm implements and Heimdal does not.
+// extensions: sssd-kcm implements GET_CRED_LIST (2.8 not REPLACE),
+// Heimdal neither.
 const (
 	kcmOpGenNew          kcmOp = 3
 	kcmOpInitialize      kcmOp = 4

@@ -3,6 +3,7 @@ package ccache
 import (
 	"bytes"
 	"errors"
+	"strings"
 )
 
 // Write strategies, tried in the order kcmWriteOrder gives. A write's
@@ -48,8 +49,21 @@ func (s *KCMStore) Update(fn func(old *Cache) (*Cache, error)) error {
 // write stores c as cache name, which held old (nil if it did not exist
 // or the daemon has GET_CRED_LIST, whose readers see any write whole).
 func (s *KCMStore) write(conn *kcmConn, name string, old *kcmOldCache, c *Cache) error {
+	wasDefault := s.Name == "" // resolved by GET_DEFAULT_CACHE just now
+	if !wasDefault {
+		def, err := s.defaultOrNone(conn)
+		if err != nil {
+			return err
+		}
+		wasDefault = def == name
+	}
 	w := &kcmWrite{conn: conn, name: name, old: old, c: withoutMarkers(c)}
 	strategy, err := s.writeWith(kcmWriteOrder(), w)
+	// Behind a stand-in the default is switched back by retire, which
+	// also lets a switch by another program meanwhile stand.
+	if err == nil && wasDefault && strategy != kcmWriteNothing && strategy != kcmWriteReplace && !strings.HasPrefix(strategy, kcmWriteStandIn) {
+		err = s.keepDefault(conn, name)
+	}
 	if err == nil && s.hooks != nil {
 		s.hooks.wrote(strategy)
 	}
@@ -122,8 +136,9 @@ var errKCMSkip = errors.New("KCM write strategy does not apply")
 
 // kcmWriteOrder is the order in which an Update tries the strategies:
 //
-//   - REPLACE first, where the daemon has it (sssd-kcm): one call, which
-//     readers see whole.
+//   - REPLACE first, where the daemon has it (MIT's extension; neither
+//     Heimdal 7.8 nor sssd-kcm 2.8 has it): one call, which readers see
+//     whole.
 //   - Then nothing at all if the cache already holds what fn returned;
 //     otherwise temporary caches stranded by a killed krenew are swept
 //     here, before the strategies below make temporary caches of their
@@ -228,6 +243,35 @@ func (s *KCMStore) writeInitialize(w *kcmWrite) (string, error) {
 	return kcmWriteInitialize, s.fill(w.conn, w.name, w.c, kcmOffsetOf(w.c))
 }
 
+// keepDefault makes name, the default cache before a write, the default
+// again if the write lost it that. sssd-kcm 2.8 (Debian 12) has neither
+// REPLACE nor MOVE_CACHE, so a cache is rewritten with INITIALIZE, which
+// sssd does by deleting and recreating it, and now and then the deletion
+// takes the default along; a temporary cache from GEN_NEW, tried before
+// MOVE_CACHE turns out missing, becomes the default when INITIALIZEd and
+// takes it along when destroyed. GET_DEFAULT_CACHE then answers the uid's
+// own cache ("KCM:1000"), so renewing carol's primary would switch the
+// user to alice's (MIT's kinit -R does the same there, now and then).
+// Only the cache krenew wrote is put back, so a switch by another program
+// to any other cache stands.
+func (s *KCMStore) keepDefault(conn *kcmConn, name string) error {
+	now, err := s.defaultOrNone(conn)
+	if err != nil || now == name {
+		return err
+	}
+	_, err = conn.call(kcmOpSetDefaultCache, kcmNameArg(name))
+	return ignoreStatus(err)
+}
+
+// defaultOrNone is the daemon's default cache, "" if it will not say.
+func (s *KCMStore) defaultOrNone(conn *kcmConn) (string, error) {
+	name, err := s.defaultName(conn)
+	if err != nil {
+		return "", ignoreStatus(err)
+	}
+	return name, nil
+}
+
 // errKCMNoMove: the daemon lacks GEN_NEW or MOVE_CACHE.
 var errKCMNoMove = errors.New("the KCM daemon cannot move caches")
 
@@ -321,21 +365,33 @@ func (s *KCMStore) pinDefault(conn *kcmConn) error {
 	return ignoreStatus(err)
 }
 
-// fill makes name a cache holding c: INITIALIZE (which empties an
-// existing cache), the KDC offset, then one STORE per credential in order.
+// fill makes name a cache holding c in place: INITIALIZE (which empties
+// an existing cache), one STORE per credential in order, then the KDC
+// offset. Readers see the cache empty from the INITIALIZE until the
+// STORE of the TGT (sssd-kcm, whose protocol offers nothing better, and
+// MIT's own kinit -R there alike), so nothing else is sent in between:
+// the offset, which INITIALIZE resets to 0, comes last.
 func (s *KCMStore) fill(conn *kcmConn, name string, c *Cache, offset int32) error {
-	if err := s.initialize(conn, name, c, offset); err != nil {
+	if _, err := conn.call(kcmOpInitialize, kcmNameArg(name), MarshalPrincipal(c.DefaultPrincipal)); err != nil {
 		return err
 	}
-	return s.storeAll(conn, name, c)
+	if err := s.storeAll(conn, name, c); err != nil {
+		return err
+	}
+	return s.setOffset(conn, name, offset)
 }
 
 func (s *KCMStore) initialize(conn *kcmConn, name string, c *Cache, offset int32) error {
 	if _, err := conn.call(kcmOpInitialize, kcmNameArg(name), MarshalPrincipal(c.DefaultPrincipal)); err != nil {
 		return err
 	}
-	// MIT ignores a failed SET_KDC_OFFSET; an offset is an optimisation.
-	// Setting 0 too matters: a moved cache takes the offset along.
+	return s.setOffset(conn, name, offset)
+}
+
+// setOffset sets a cache's KDC offset. MIT ignores a failed
+// SET_KDC_OFFSET; an offset is an optimisation. Setting 0 too matters: a
+// moved cache takes the offset along.
+func (s *KCMStore) setOffset(conn *kcmConn, name string, offset int32) error {
 	if _, err := conn.call(kcmOpSetKDCOffset, kcmNameArg(name), kcmU32(uint32(offset))); ignoreStatus(err) != nil {
 		return err
 	}

@@ -1,6 +1,9 @@
 package ccache
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -116,5 +119,78 @@ func TestKCMUnchangedSurvivesFnMutatingOld(t *testing.T) {
 	want := kcmSample().Credentials[1].EndTime.Add(time.Second)
 	if tgt, _ := c.FindTGT(); !tgt.EndTime.Equal(want) {
 		t.Errorf("TGT ends %v, want %v", tgt.EndTime, want)
+	}
+}
+
+// sssd-kcm 2.8 (Debian 12) has neither REPLACE nor MOVE_CACHE, so caches
+// are rewritten with INITIALIZE, which there can lose the default when it
+// reinitializes the default cache. Renewing carol's primary, by its name
+// or as "KCM:", must leave it the primary, not switch the user to the
+// uid's own cache, alice's. (That INITIALIZE of another cache makes it
+// the default is kcmMemberStore's business.)
+func TestKCMInitializeKeepsTheDefault(t *testing.T) {
+	f := startFakeKCM(t, kcmCodeFCCInternal, kcmOpReplace, kcmOpMoveCache, kcmOpRemoveCred)
+	f.sssdInitialize = true
+	alice, carol := kcmSample(), kcmSample()
+	carol.DefaultPrincipal = Principal{NameType: NameTypePrincipal, Realm: alice.DefaultPrincipal.Realm, Components: []string{"carol"}}
+	n := 0
+	write := func(s *KCMStore, c *Cache) { // a new config value: never unchanged
+		t.Helper()
+		n++
+		c.SetConfig("krenew_test", nil, []byte(fmt.Sprint(n)))
+		if err := s.Update(func(*Cache) (*Cache, error) { return c, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(f.store("0"), alice)
+	write(f.store("0:9"), carol)
+	if err := f.store("0:9").setDefault("0:9"); err != nil {
+		t.Fatal(err)
+	}
+	defaultIs := func(what, want string) {
+		t.Helper()
+		f.mu.Lock()
+		got := f.defaultName()
+		f.mu.Unlock()
+		if got != want {
+			t.Errorf("after %s the default is %q, want %q", what, got, want)
+		}
+	}
+	for _, name := range []string{"0:9", ""} {
+		s := f.store(name)
+		hooksOf(s).grace = time.Millisecond
+		for i := 0; i < 2; i++ { // the second time with what the store learnt
+			write(s, carol)
+			defaultIs(fmt.Sprintf("renewal %d of the primary as %q", i+1, "KCM:"+name), "0:9")
+		}
+		if got, _ := hooksOf(s).lastWrite.Load().(string); !strings.HasSuffix(got, kcmWriteInitialize) {
+			t.Errorf("the last write was %q, want %s", got, kcmWriteInitialize)
+		}
+	}
+}
+
+// Written in place (sssd-kcm), the cache is empty from INITIALIZE until
+// the first STORE, so nothing else goes in between: the KDC offset is set
+// after the credentials, and still kept.
+func TestKCMInitializeStoresRightAway(t *testing.T) {
+	f := startFakeKCM(t, kcmCodeFCCInternal, kcmOpReplace, kcmOpMoveCache, kcmOpRemoveCred)
+	s := f.store("0")
+	mustUpdateAny(t, s, kcmSample())
+	var ops []kcmOp
+	f.setHook(func(op kcmOp) { ops = append(ops, op) })
+	c := kcmSample()
+	c.SetConfig("krenew_test", nil, []byte("again"))
+	mustUpdateAny(t, s, c)
+	f.setHook(nil)
+	if got, _ := hooksOf(s).lastWrite.Load().(string); got != kcmWriteInitialize {
+		t.Fatalf("the write was %q, want %s", got, kcmWriteInitialize)
+	}
+	i := slices.Index(ops, kcmOpInitialize)
+	if i < 0 || i+1 >= len(ops) || ops[i+1] != kcmOpStore || !slices.Contains(ops[i:], kcmOpSetKDCOffset) {
+		t.Errorf("requests %v, want INITIALIZE directly followed by STORE, SET_KDC_OFFSET later", ops)
+	}
+	got, _ := kcmMustLoad(t, s).KDCOffset()
+	if want, _ := c.KDCOffset(); got != want || got == 0 {
+		t.Errorf("KDC offset %v after the write, want %v", got, want)
 	}
 }

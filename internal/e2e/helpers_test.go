@@ -592,7 +592,7 @@ const (
 )
 
 // collectionKinds are the cache types that hold a collection of caches,
-// one per principal, with a primary.
+// one per principal, with a primary; KCM twice, Heimdal's and sssd-kcm.
 func collectionKinds() []cacheKind {
 	var out []cacheKind
 	for _, kind := range cacheKinds {
@@ -601,7 +601,7 @@ func collectionKinds() []cacheKind {
 			out = append(out, kind)
 		}
 	}
-	return out
+	return append(out, sssdKind)
 }
 
 // members is `klist -l` of a collection: principal -> its cache's name.

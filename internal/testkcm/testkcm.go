@@ -1,5 +1,6 @@
-// Package testkcm runs a throwaway Heimdal KCM daemon (/usr/sbin/kcm) for
-// tests of KCM: credential caches.
+// Package testkcm runs a throwaway KCM daemon for tests of KCM: credential
+// caches: Heimdal's kcm (/usr/sbin/kcm, Start) or sssd-kcm (StartSSSD,
+// the KCM of RHEL, Fedora and FreeIPA clients).
 //
 // Heimdal's kcm up to at least 7.8 ignores its -s option and always
 // listens on /var/run/.heim_org.h5l.kcm-socket. So that tests neither
@@ -10,8 +11,8 @@
 // users get an unprivileged user namespace, in which kcm sees every client
 // as uid 0.
 //
-// Where kcm is not installed, or the namespace cannot be made, the test
-// is skipped, except under CI=true, where that is a failure.
+// Where the daemon is not installed, or the namespace cannot be made, the
+// test is skipped, except under CI=true, where that is a failure.
 package testkcm
 
 import (
@@ -41,10 +42,11 @@ type Options struct {
 	NoNameConstraints bool
 }
 
-// KCM is a running Heimdal kcm.
+// KCM is a running KCM daemon.
 type KCM struct {
-	// Dir is the directory standing in for /var/run: it holds the socket,
-	// kcm.pid and kcm's (empty) krb5.conf.
+	// Dir is the daemon's private directory. For Heimdal it stands in for
+	// /var/run: it holds the socket, kcm.pid and kcm's (empty) krb5.conf;
+	// for sssd-kcm see StartSSSD.
 	Dir string
 	// Socket is the daemon's unix socket, for krb5.conf's kcm_socket.
 	Socket string
@@ -105,20 +107,26 @@ func (k *KCM) start(kcm string, opts Options) error {
 	if err := os.WriteFile(conf, nil, 0o600); err != nil {
 		return err
 	}
+	// -s is passed too, pointing at where the socket ends up anyway, so a
+	// kcm that honours it behaves the same.
+	script := `mount --bind "$1" /var/run && shift && exec "$@"`
+	args := []string{"/bin/sh", "-c", script, "sh", k.Dir, kcm, "-s", k.Socket}
+	if opts.NoNameConstraints {
+		args = append(args, "-n")
+	}
+	// Heimdal reads KRB5_CONFIG; an empty one keeps /etc/krb5.conf out.
+	return k.run(args, []string{"KRB5_CONFIG=" + conf})
+}
+
+// run starts argv in a private mount namespace (see procAttr), with its
+// output in the log, and waits until the socket answers.
+func (k *KCM) run(argv, env []string) error {
 	out, err := os.OpenFile(k.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
-	// -s is passed too, pointing at where the socket ends up anyway, so a
-	// kcm that honours it behaves the same.
-	script := `mount --bind "$1" /var/run && shift && exec "$@"`
-	args := []string{"-c", script, "sh", k.Dir, kcm, "-s", k.Socket}
-	if opts.NoNameConstraints {
-		args = append(args, "-n")
-	}
-	cmd := exec.Command("/bin/sh", args...)
-	// Heimdal reads KRB5_CONFIG; an empty one keeps /etc/krb5.conf out.
-	cmd.Env = append(os.Environ(), "KRB5_CONFIG="+conf)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Dir = k.Dir
 	cmd.Stdout, cmd.Stderr = out, out
 	attr, err := procAttr()

@@ -110,3 +110,33 @@ func TestKrb5ConfCopiesBase(t *testing.T) {
 		t.Errorf("krb5.conf copy lacks the socket or the base settings:\n%s", b)
 	}
 }
+
+func TestStartSSSDServesOnPrivateSocketAndStops(t *testing.T) {
+	sysDB := "/var/lib/sss/secrets/secrets.ldb"
+	_, sysErr := os.Stat(sysDB)
+	k := StartSSSD(t)
+	if filepath.Dir(k.Socket) != k.Dir {
+		t.Errorf("socket %s is not in %s", k.Socket, k.Dir)
+	}
+	if name := getDefaultCache(t, k.Socket); name == "" {
+		t.Error("empty default cache name")
+	}
+	// sssd-kcm keeps its caches in the private directory bound over
+	// /var/lib/sss, never in the system's.
+	if _, err := os.Stat(filepath.Join(k.Dir, "lib", "secrets", "secrets.ldb")); err != nil {
+		t.Errorf("sssd-kcm's database is not in the private /var/lib/sss: %v", err)
+	}
+	if os.IsNotExist(sysErr) {
+		if _, err := os.Stat(sysDB); !os.IsNotExist(err) {
+			t.Errorf("sssd-kcm created the system database %s: %v", sysDB, err)
+		}
+	}
+	k.Stop()
+	if k.Running() {
+		t.Error("Running is true after Stop")
+	}
+	if c, err := net.DialTimeout("unix", k.Socket, time.Second); err == nil {
+		c.Close()
+		t.Error("socket still accepts connections after Stop")
+	}
+}
