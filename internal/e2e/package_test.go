@@ -77,7 +77,7 @@ func TestPackage(t *testing.T) {
 		})
 		t.Run("completion/zsh", func(t *testing.T) { testCompletionZsh(t, "/usr/share/zsh/vendor-completions") })
 		t.Run("completion/fish", func(t *testing.T) { testCompletionFish(t, "/usr/share/fish/vendor_completions.d") })
-		purgeAndCheck(t, before, true)
+		purgeAndCheck(t, before)
 	})
 
 	t.Run("krenew first", func(t *testing.T) {
@@ -88,7 +88,7 @@ func TestPackage(t *testing.T) {
 		checkInstalled(t, version, false)
 		pkgMust(t, "dpkg", "--install", kstartDeb)
 		checkInstalled(t, version, true)
-		purgeAndCheck(t, before, true)
+		purgeAndCheck(t, before)
 	})
 
 	t.Run("lintian", func(t *testing.T) {
@@ -250,9 +250,16 @@ func checkInstalled(t *testing.T, version string, withKstart bool) {
 	if pages := strings.Fields(pkgMust(t, "man", "-w", "-a", "krenew")); !slices.Contains(pages, "/usr/share/man/man1/krenew.1.gz") {
 		t.Errorf("man -w -a krenew: %q, want /usr/share/man/man1/krenew.1.gz", pages)
 	}
-	if got, want := gunzip(t, "/usr/share/man/man1/krenew.1.gz"), string(readFile(t, "man/krenew.1")); got != want {
-		t.Error("/usr/share/man/man1/krenew.1.gz is not man/krenew.1")
+	for installed, source := range map[string]string{
+		"/usr/share/man/man1/krenew.1.gz":    "man/krenew.1",
+		"/usr/share/doc/krenew/changelog.gz": "NEWS.md",
+		"/usr/share/doc/krenew/README.md.gz": "README.md",
+	} {
+		if gunzip(t, installed) != string(readFile(t, source)) {
+			t.Errorf("%s is not %s", installed, source)
+		}
 	}
+	checkCopyright(t, string(readFile(t, "/usr/share/doc/krenew/copyright")))
 	if !withKstart {
 		for _, f := range []string{kstartKrenewDiverted, "/usr/share/man/man1/krenew.kstart.1.gz"} {
 			if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
@@ -267,6 +274,23 @@ func checkInstalled(t *testing.T, version string, withKstart bool) {
 	}
 	if _, err := os.Stat(kstartK5start); err != nil {
 		t.Errorf("k5start is gone: %v", err)
+	}
+}
+
+// checkCopyright checks that the Debian copyright file carries LICENSE:
+// its copyright line and every line of its text, indented.
+func checkCopyright(t *testing.T, copyright string) {
+	t.Helper()
+	license := string(readFile(t, "LICENSE"))
+	holder, _, _ := strings.Cut(strings.SplitAfter(license, "Copyright (c) ")[1], "\n")
+	if !strings.Contains(copyright, "\nCopyright: "+holder+"\nLicense: Expat\n") {
+		t.Errorf("the copyright file does not name %q under Files: *:\n%s", holder, copyright)
+	}
+	_, text, _ := strings.Cut(license, holder+"\n")
+	for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.Contains(copyright, "\n "+l+"\n") {
+			t.Errorf("the copyright file lacks LICENSE's line %q", l)
+		}
 	}
 }
 
@@ -338,10 +362,10 @@ func existingDirs(t *testing.T, deb string) map[string]bool {
 	return dirs
 }
 
-// purgeAndCheck purges the package and checks that every file dpkg -L
-// listed is gone, with the directories it made, that no diversion is left,
-// and that kstart's krenew is back under its own name.
-func purgeAndCheck(t *testing.T, dirsBefore map[string]bool, withKstart bool) {
+// purgeAndCheck purges the package (kstart installed) and checks that
+// every file dpkg -L listed is gone, with the directories it made, that no
+// diversion is left, and that kstart's krenew is back under its own name.
+func purgeAndCheck(t *testing.T, dirsBefore map[string]bool) {
 	t.Helper()
 	var listed []string
 	for _, l := range strings.Split(pkgMust(t, "dpkg", "--listfiles", "krenew"), "\n") {
@@ -373,12 +397,10 @@ func purgeAndCheck(t *testing.T, dirsBefore map[string]bool, withKstart bool) {
 	if out := pkgMust(t, "dpkg-divert", "--list", "*krenew*"); strings.TrimSpace(out) != "" {
 		t.Errorf("diversions left after the purge:\n%s", out)
 	}
-	if withKstart {
-		checkKstartFiles(t, "/usr/bin/krenew", "/usr/share/man/man1/krenew.1.gz")
-		for _, f := range []string{kstartKrenewDiverted, "/usr/share/man/man1/krenew.kstart.1.gz"} {
-			if _, err := os.Lstat(f); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("%s is left after the purge (%v)", f, err)
-			}
+	checkKstartFiles(t, "/usr/bin/krenew", "/usr/share/man/man1/krenew.1.gz")
+	for _, f := range []string{kstartKrenewDiverted, "/usr/share/man/man1/krenew.kstart.1.gz"} {
+		if _, err := os.Lstat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is left after the purge (%v)", f, err)
 		}
 	}
 }
