@@ -10,10 +10,19 @@ USERUNITDIR ?= $(PREFIX)/lib/systemd/user
 GO          ?= go
 FUZZTIME    ?= 5s
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# nfpm builds the .deb and the .rpm from one description without dpkg-deb
+# or rpmbuild (packaging/nfpm.yaml).
+NFPM        ?= $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
+DIST        ?= dist
+MAINTAINER  ?= The krenew authors <krenew@example.org>
+# What the packages and `krenew --version` call this build (packaging/version.sh).
+ifndef VERSION
+VERSION := $(shell sh packaging/version.sh)
+endif
 
 UNITS := $(wildcard contrib/systemd/*.service)
 
-.PHONY: all build test lint unit quick fuzz bench install uninstall demo clean
+.PHONY: all build test lint unit quick fuzz bench install uninstall package package-test demo clean
 
 all: build
 
@@ -22,11 +31,13 @@ all: build
 # start-up skips the dynamic loader; without urfave/cli's docs generator
 # and flag suggestions (blackfriday, go-md2man, smetrics), which krenew
 # never uses and which cost init time; without symbol table and DWARF
-# (panics still print stack traces). `go install` users get the same with
+# (panics still print stack traces); with VERSION for --version. `go
+# install` users get the same, --version naming the module version, with
 #   CGO_ENABLED=0 go install -trimpath -tags $(BUILDTAGS) -ldflags='-s -w'
 # (README, Installing). internal/e2e/build_test.go checks the result.
 BUILDTAGS := urfave_cli_no_docs,urfave_cli_no_suggest
-BUILD     := CGO_ENABLED=0 $(GO) build -trimpath -tags $(BUILDTAGS) -ldflags='-s -w'
+BUILD     := CGO_ENABLED=0 $(GO) build -trimpath -tags $(BUILDTAGS) \
+	-ldflags='-s -w -X github.com/krenew/krenew/internal/cli.buildVersion=$(VERSION)'
 OUT       ?= krenew
 
 build:
@@ -38,11 +49,12 @@ GOFILES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './inte
 krenew: $(GOFILES)
 	$(BUILD) -o krenew .
 
-# lint: formatting, vet, staticcheck and the man page, the cheap failures first.
+# lint: formatting, vet, staticcheck and the man page, the cheap failures
+# first. The packagetest tag adds package-test's file, so it is checked too.
 lint:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
-	$(GO) vet ./...
-	$(STATICCHECK) ./...
+	$(GO) vet -tags packagetest ./...
+	$(STATICCHECK) -tags packagetest ./...
 	@out=$$(groff -man -Tutf8 -ww -z man/krenew.1 2>&1); if [ -n "$$out" ]; then echo "man/krenew.1: $$out"; exit 1; fi
 
 # The tests mostly wait on short-lived tickets, so many run at once.
@@ -68,7 +80,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzKCMReply$$' -fuzztime $(FUZZTIME) ./ccache/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseKrbDuration$$' -fuzztime $(FUZZTIME) ./internal/cli/
 
+# package-test runs after the rest, never beside it: it moves kstart's
+# krenew aside, which the comparison tests run.
 test: lint unit fuzz
+	@$(MAKE) --no-print-directory package-test
 
 # bench measures krenew against kstart's krenew and MIT kinit on a
 # throwaway KDC and writes bench/RESULTS.md; it is never part of `make test`.
@@ -79,11 +94,13 @@ bench: krenew
 	$(GO) run ./bench -krenew ./krenew -out bench/RESULTS.md $(BENCHFLAGS)
 
 # install puts every file where a distribution would; uninstall removes
-# exactly those (install_test.go compares the lists).
-install: krenew
+# exactly those (install_test.go compares the lists). BIN is the binary to
+# install (package builds its own).
+BIN ?= krenew
+install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(USERUNITDIR)
-	install -m 0755 krenew $(DESTDIR)$(BINDIR)/krenew
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/krenew
 	install -m 0644 man/krenew.1 $(DESTDIR)$(MANDIR)/man1/krenew.1
 	install -m 0644 completions/krenew.bash $(DESTDIR)$(BASHCOMPDIR)/krenew
 	install -m 0644 completions/_krenew $(DESTDIR)$(ZSHCOMPDIR)/_krenew
@@ -99,6 +116,45 @@ uninstall:
 		$(DESTDIR)$(FISHCOMPDIR)/krenew.fish
 	for u in $(UNITS); do rm -f $(DESTDIR)$(USERUNITDIR)/$$(basename $$u); done
 
+# package builds $(DIST)/krenew_VERSION-1_amd64.deb and
+# $(DIST)/krenew-VERSION-1.x86_64.rpm: make install's layout under /usr,
+# man page and docs compressed as Debian wants, and /usr/share/doc/krenew
+# with README.md, NEWS.md as the (upstream) changelog and a Debian
+# copyright file made from LICENSE; the .deb adds its changelog.Debian and
+# a lintian override. The .deb diverts kstart's krenew to krenew.kstart; the .rpm
+# conflicts with kstart (README, "Packages, and kstart's krenew").
+PKGROOT = $(DIST)/root
+PKGDOC  = $(PKGROOT)/usr/share/doc/krenew
+package:
+	rm -rf $(PKGROOT) $(DIST)/krenew_*.deb $(DIST)/krenew-*.rpm
+	mkdir -p $(PKGROOT)
+	$(BUILD) -o $(DIST)/krenew .
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(abspath $(PKGROOT)) BIN=$(DIST)/krenew
+	gzip -9n $(PKGROOT)/usr/share/man/man1/krenew.1
+	install -d $(PKGDOC)
+	gzip -9n < README.md > $(PKGDOC)/README.md.gz
+	gzip -9n < NEWS.md > $(PKGDOC)/changelog.gz
+	sh packaging/deb/changelog.sh '$(VERSION)' '$(MAINTAINER)' | gzip -9n > $(PKGDOC)/changelog.Debian.gz
+	{ sed "s/@copyright@/$$(sed -n 's/^Copyright (c) //p' LICENSE)/" packaging/copyright.head; \
+	  sed '1,/^Copyright/d' LICENSE | sed '1{/^$$/d;}' | sed 's/^$$/./; s/^/ /'; } > $(PKGDOC)/copyright
+	for format in deb rpm; do \
+		KRENEW_STAGE=$(abspath $(PKGROOT)) VERSION='$(VERSION)' MAINTAINER='$(MAINTAINER)' \
+		$(NFPM) package -f packaging/nfpm.yaml -p $$format -t $(DIST)/ || exit 1; \
+	done
+	rm -rf $(PKGROOT) $(DIST)/krenew
+
+# package-test builds the packages, checks them with lintian and rpm, and
+# installs, exercises and purges the .deb next to kstart, in both orders
+# (internal/e2e/package_test.go). It needs root; it refuses to touch a
+# krenew package already installed unless CI=true.
+package-test:
+	@echo "$(GO) test -tags packagetest -count=1 -parallel 8 -v -run '^TestPackage$$' ./internal/e2e/ (log: package-test.log)"
+	@$(GO) test -tags packagetest -count=1 -parallel 8 -v -run '^TestPackage$$' -timeout 5m ./internal/e2e/ > package-test.log 2>&1; status=$$?; \
+	if grep -q '^--- SKIP: TestPackage ' package-test.log; then grep -v '^=== ' package-test.log; \
+	else grep -E '^(ok|FAIL|panic:)' package-test.log; fi; \
+	if [ $$status -ne 0 ]; then grep -vE '^=== (RUN|PAUSE|CONT|NAME)' package-test.log; fi; \
+	exit $$status
+
 # demo: a throwaway MIT KDC on 127.0.0.1 and a whole renewal life cycle in
 # about a minute, no realm of your own needed (krb5-kdc krb5-admin-server
 # krb5-user must be installed).
@@ -106,4 +162,4 @@ demo: build
 	$(GO) run ./internal/demo -krenew ./krenew
 
 clean:
-	rm -f krenew
+	rm -rf krenew $(DIST)

@@ -40,7 +40,7 @@ type settings struct {
 func main() {
 	var s settings
 	flag.StringVar(&s.Krenew, "krenew", "./krenew", "the krenew binary to measure (by path; kstart installs its own krenew)")
-	flag.StringVar(&s.KstartKrenew, "kstart-krenew", "/usr/bin/krenew", "kstart's krenew")
+	flag.StringVar(&s.KstartKrenew, "kstart-krenew", kstartKrenew(), "kstart's krenew")
 	flag.StringVar(&s.Kinit, "kinit", "kinit", "MIT kinit")
 	flag.IntVar(&s.Reps, "reps", 30, "repetitions of each one-shot measurement")
 	flag.DurationVar(&s.Idle, "idle", 10*time.Minute, "idle window for the daemons' idle cost")
@@ -161,4 +161,13 @@ func run(ctx context.Context, s settings) error {
 		b.logf("wrote %s", s.Out)
 	}
 	return nil
+}
+
+// kstartKrenew is where kstart's krenew is: krenew.kstart where krenew's
+// .deb has diverted it (packaging/deb/preinst), else its own name.
+func kstartKrenew() string {
+	if _, err := os.Stat("/usr/bin/krenew.kstart"); err == nil {
+		return "/usr/bin/krenew.kstart"
+	}
+	return "/usr/bin/krenew"
 }

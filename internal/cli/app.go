@@ -177,9 +177,18 @@ func dashed(name string) string {
 	return "--" + name
 }
 
-// version comes from the module's build info, so a `go install`ed binary
-// names its release and a development build its commit.
+// buildVersion is set by the Makefile's build (-ldflags -X), so that
+// `make build` and the .deb and .rpm of `make package` print the version
+// the packages carry (VERSION in the Makefile); empty in other builds.
+var buildVersion string
+
+// version is buildVersion if set; otherwise it comes from the module's
+// build info, so a `go install`ed binary names its release and a
+// development build its commit.
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "(unknown)"

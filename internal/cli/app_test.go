@@ -2,6 +2,7 @@ package cli
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/urfave/cli/v2"
@@ -36,5 +37,28 @@ func TestFixedNamesAreCLIFlagNames(t *testing.T) {
 		if got, want := f.Names(), cli.FlagNames(name, aliases); !slices.Equal(got, want) {
 			t.Errorf("flag %s: names %q, urfave/cli's %q", name, got, want)
 		}
+	}
+}
+
+// A version stamped by the Makefile wins over the build info, and
+// --version prints it as the packages name it.
+func TestVersionPrefersBuildVersion(t *testing.T) {
+	if v := version(); v == "" {
+		t.Fatal("version() is empty without a stamped version")
+	}
+	saved := buildVersion
+	t.Cleanup(func() { buildVersion = saved })
+	buildVersion = "0.1.0~git.42.0123456789ab"
+	if v := version(); v != buildVersion {
+		t.Errorf("version() = %q, want the stamped %q", v, buildVersion)
+	}
+	var out strings.Builder
+	app := newApp(func(*cli.Context) error { return nil })
+	app.Writer = &out
+	if err := app.Run([]string{"krenew", "--version"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "krenew " + buildVersion + "\n"; out.String() != want {
+		t.Errorf("--version printed %q, want %q", out.String(), want)
 	}
 }

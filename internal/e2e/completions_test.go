@@ -83,6 +83,22 @@ var completionCases = []completionCase{
 var neverOffered = []string{"--command-dir", "-command-dir", "MEMORY:", "API:"}
 
 func TestCompletionBash(t *testing.T) {
+	testCompletionBash(t, repoPath(t, filepath.Join("completions", "krenew.bash")))
+}
+
+func TestCompletionZsh(t *testing.T) {
+	testCompletionZsh(t, repoPath(t, "completions"))
+}
+
+func TestCompletionFish(t *testing.T) {
+	testCompletionFish(t, repoPath(t, "completions"))
+}
+
+// The completion tests take the completion files' place, so that the
+// package test runs them on the installed files. script is the bash
+// completion file; dir holds _krenew (zsh) or krenew.fish (fish).
+
+func testCompletionBash(t *testing.T, script string) {
 	requireTool(t, "bash", "bash")
 	const library = "/usr/share/bash-completion/bash_completion"
 	if _, err := os.Stat(library); err != nil {
@@ -90,7 +106,6 @@ func TestCompletionBash(t *testing.T) {
 	}
 	s := newCompletionSetup(t)
 	harness := repoPath(t, filepath.Join("completions", "testdata", "complete.bash"))
-	script := repoPath(t, filepath.Join("completions", "krenew.bash"))
 	bash := func(t *testing.T, line string) []candidate {
 		t.Helper()
 		args := append([]string{"--norc", "--noprofile", harness, script, line}, bashWords(line)...)
@@ -112,10 +127,10 @@ func TestCompletionBash(t *testing.T) {
 	t.Run("all options", func(t *testing.T) { checkAllOptions(t, bash(t, "krenew -")) })
 }
 
-func TestCompletionZsh(t *testing.T) {
+func testCompletionZsh(t *testing.T, dir string) {
 	requireTool(t, "zsh", "zsh")
 	s := newCompletionSetup(t)
-	env := append(slices.Clone(s.env), "KRENEW_COMPLETIONS="+repoPath(t, "completions"), "TERM=xterm")
+	env := append(slices.Clone(s.env), "KRENEW_COMPLETIONS="+dir, "TERM=xterm")
 	capture := repoPath(t, filepath.Join("completions", "testdata", "capture.zsh"))
 	zsh := func(t *testing.T, line string) []candidate {
 		t.Helper()
@@ -126,14 +141,13 @@ func TestCompletionZsh(t *testing.T) {
 	t.Run("descriptions", func(t *testing.T) { checkDescriptions(t, zsh(t, "krenew --")) })
 }
 
-func TestCompletionFish(t *testing.T) {
+func testCompletionFish(t *testing.T, dir string) {
 	requireTool(t, "fish", "fish")
 	s := newCompletionSetup(t)
 	// --no-config leaves fish_complete_path empty: krenew.fish is found
 	// there by its name, as in an installed vendor_completions.d, and the
 	// other commands' completions (ls) in fish's own directory.
 	const script = `set -g fish_complete_path $argv[1] $__fish_data_dir/completions; complete -C $argv[2]`
-	dir := repoPath(t, "completions")
 	fish := func(t *testing.T, line string) []candidate {
 		t.Helper()
 		stdout, stderr := s.run(t, "fish", "--no-config", "-c", script, dir, line)

@@ -422,9 +422,18 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 }
 
 // kstart's programs, always by absolute path: ours may be first in PATH.
+// Where krenew's .deb is installed, it has diverted kstart's krenew to
+// krenew.kstart (packaging/deb/preinst).
+var kstartKrenew = func() string {
+	if _, err := os.Stat(kstartKrenewDiverted); err == nil {
+		return kstartKrenewDiverted
+	}
+	return "/usr/bin/krenew"
+}()
+
 const (
-	kstartKrenew  = "/usr/bin/krenew"
-	kstartK5start = "/usr/bin/k5start"
+	kstartKrenewDiverted = "/usr/bin/krenew.kstart"
+	kstartK5start        = "/usr/bin/k5start"
 )
 
 // runLimited runs argv (krenewBin, a kstart program or an MIT tool) with
