@@ -98,7 +98,7 @@ func (b *bench) renewal(ctx context.Context, res *results) error {
 			"(row below), so no Go krenew on this engine meets 1.5×; a Go program that does nothing at all (bench/gofloor) takes %.2f ms, "+
 			"%.2f× kstart's whole renewal. Of krenew's %.2f ms, %.2f ms are above the engine floor: the command line, the session and the "+
 			"lock checks (%.2f ms of the difference is start and exit alone: `krenew --version` %.2f ms against the Go floor). "+
-			"The write's fsync is deliberate (kinit -R and kstart do not sync; a power cut after their write can leave an empty cache)",
+			"The write's fsync is deliberate (kinit -R and kstart do not sync; on a filesystem that does not order the data before the rename, a power cut just after their write can leave an empty cache)",
 			engine.Median, engine.Median/engineP.Median, goFloor.Median, goFloor.Median/onceP.Median,
 			onceK.Median, onceK.Median-engine.Median, floor.Median-goFloor.Median, floor.Median)})
 	res.add(row{Fig: "1", Measure: "engine floor: bench/enginefloor renew (krenew's packages, no command line) vs kstart `krenew`, whole process", Unit: "ms",
