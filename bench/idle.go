@@ -102,32 +102,17 @@ func (b *bench) idle(ctx context.Context, res *results) error {
 	if err != nil {
 		return err
 	}
-	var floorRSS, floorPSS, floorAnon []float64
-	for _, pid := range sleepers {
-		s, err := takeSample(pid, "Go floor")
-		if err != nil {
-			return err
-		}
-		floorRSS = append(floorRSS, float64(s.RSSKiB)/1024)
-		floorPSS = append(floorPSS, float64(s.PSSKiB)/1024)
-		floorAnon = append(floorAnon, float64(s.AnonKiB)/1024)
+	floorRSS, floorPSS, floorAnon, err := sampleMemory(sleepers, "Go floor")
+	if err != nil {
+		return err
 	}
-	var mineAnon []float64
-	for _, pid := range fl.mine {
-		s, err := takeSample(pid, "krenew")
-		if err != nil {
-			return err
-		}
-		mineAnon = append(mineAnon, float64(s.AnonKiB)/1024)
+	_, _, mineAnon, err := sampleMemory(fl.mine, "krenew")
+	if err != nil {
+		return err
 	}
-	var enginePSS, engineAnon []float64
-	for _, pid := range engines {
-		s, err := takeSample(pid, "engine floor")
-		if err != nil {
-			return err
-		}
-		enginePSS = append(enginePSS, float64(s.PSSKiB)/1024)
-		engineAnon = append(engineAnon, float64(s.AnonKiB)/1024)
+	_, enginePSS, engineAnon, err := sampleMemory(engines, "engine floor")
+	if err != nil {
+		return err
 	}
 	anon, floorAnonS := summarize(mineAnon), summarize(floorAnon)
 	enginePSSS, engineAnonS := summarize(enginePSS), summarize(engineAnon)
@@ -172,6 +157,21 @@ func (b *bench) idle(ctx context.Context, res *results) error {
 		ps[len(ps)-1].CPUSeconds-ps[0].CPUSeconds, ps[len(ps)-1].Voluntary-ps[0].Voluntary, ps[len(ps)-1].Involuntary-ps[0].Involuntary)
 	res.note("Idle tickets: lifetime %v, so neither daemon renews in the window; krenew runs with its defaults, kstart as `krenew -K 60 -b`.", life)
 	return nil
+}
+
+// sampleMemory samples each process once: RSS, PSS and anonymous memory
+// in MiB, one value per process.
+func sampleMemory(pids []int, who string) (rss, pss, anon []float64, err error) {
+	for _, pid := range pids {
+		s, err := takeSample(pid, who)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		rss = append(rss, float64(s.RSSKiB)/1024)
+		pss = append(pss, float64(s.PSSKiB)/1024)
+		anon = append(anon, float64(s.AnonKiB)/1024)
+	}
+	return rss, pss, anon, nil
 }
 
 type timedSample struct {
