@@ -141,9 +141,11 @@ func TestUpdateReplacesAtomicallyAndKeepsOtherEntries(t *testing.T) {
 }
 
 func TestUpdateCreatesMissingCache0600(t *testing.T) {
+	// The directory first: under this umask t.TempDir would make one its
+	// owner cannot write to, which only root gets past (issue 18).
+	s := storeWith(t, nil)
 	old := syscall.Umask(0o277) // would make a plain create 0400
 	defer syscall.Umask(old)
-	s := storeWith(t, nil)
 	calls := 0
 	err := s.Update(func(old *Cache) (*Cache, error) {
 		calls++

@@ -55,24 +55,39 @@ func isTempSuffix(s string) bool {
 }
 
 // removeIfStale deletes a temp whose writer is gone: nobody holds its
-// flock. The name is checked to still be the inode that was locked, so a
+// flock. The name is checked to still be the inode that was looked at, so a
 // writer that reused the name meanwhile is never hit.
 func removeIfStale(path string) {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	if fi.Mode().Perm() == 0 {
+		// A writer locks its temp and makes it 0600 right after creating
+		// it mode 0, so one still mode 0 after the grace has no writer.
+		// Its lock need not be tested, and could not be but by root: a
+		// mode-0 file opens for nobody else (issue 18).
+		if time.Since(fi.ModTime()) >= unlockedTempGrace {
+			removeIfSame(path, fi)
+		}
+		return
+	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		return
-	}
-	if fi.Mode().Perm() == 0 && time.Since(fi.ModTime()) < unlockedTempGrace {
+	opened, err := f.Stat()
+	if err != nil || !os.SameFile(fi, opened) {
 		return
 	}
 	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
 		return // a live writer
 	}
+	removeIfSame(path, opened)
+}
+
+func removeIfSame(path string, fi os.FileInfo) {
 	if now, err := os.Lstat(path); err == nil && os.SameFile(fi, now) {
 		_ = os.Remove(path)
 	}
