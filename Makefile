@@ -59,12 +59,16 @@ lint:
 
 # The tests mostly wait on short-lived tickets, so many run at once.
 # -v only so that the fault suite's counts (runs, faults injected,
-# failures) reach the output; the full log is shown when something fails.
+# failures) reach the output; each package's line shows as it finishes,
+# the full log when something fails, and a last line counts what passed,
+# failed and was skipped, with each skip's reason (testsummary.awk).
 unit:
 	@echo "$(GO) test -race -count=1 -parallel 8 -timeout 12m -v ./... (log: unit.log)"
-	@$(GO) test -race -count=1 -parallel 8 -timeout 12m -v ./... > unit.log 2>&1; status=$$?; \
-	grep -E '^(ok|FAIL|panic:)|faults: runs=' unit.log; \
+	@{ $(GO) test -race -count=1 -parallel 8 -timeout 12m -v ./... 2>&1; echo $$? > unit.status; } | tee unit.log | \
+		grep --line-buffered -E '^(ok|FAIL|panic:)|faults: runs='; \
+	status=$$(cat unit.status); rm -f unit.status; \
 	if [ $$status -ne 0 ]; then grep -vE '^=== (RUN|PAUSE|CONT|NAME)' unit.log; fi; \
+	awk -v logfile=unit.log -f testsummary.awk unit.log; \
 	exit $$status
 
 # quick is the fast loop while changing code: -short skips the tests that
