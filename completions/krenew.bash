@@ -22,7 +22,7 @@ _krenew_value_option()
             ;;
         keytab-principal | password-stdin | init | wait-lock | always | \
             background | hup-child | aklog | exit-on-error | ignore-errors | \
-            syslog | verbose | quiet | foreground | once | status | json | help | version)
+            syslog | verbose | quiet | foreground | once | status | json | stop | list | help | version)
             return 1
             ;;
     esac
@@ -162,7 +162,7 @@ _krenew()
         COMPREPLY=($(compgen -W '-u --principal -l --lifetime -r --renewable
             -f --keytab -U --keytab-principal --password-stdin --init
             --wait-lock -k --cache -K --interval -H --min-lifetime -a --always
-            -b --background --foreground --once --status --json -p --pidfile
+            -b --background --foreground --once --status --json --stop --list -p --pidfile
             -c --child-pidfile -s --hup-child -t --aklog -x --exit-on-error
             -i --ignore-errors -L --syslog -v --verbose -q --quiet -h --help --version' \
             -- "$cur"))

@@ -104,6 +104,8 @@ complete -c krenew -n __krenew_options -l foreground -d 'do not detach'
 complete -c krenew -n __krenew_options -l once -d 'renew once and exit'
 complete -c krenew -n __krenew_options -l status -d "show the cache's ticket"
 complete -c krenew -n __krenew_options -l json -d 'with --status, print one JSON object'
+complete -c krenew -n __krenew_options -l stop -d 'end the daemon that renews the cache'
+complete -c krenew -n __krenew_options -l list -d "list this user's daemons and their caches"
 complete -c krenew -n __krenew_options -s p -l pidfile -r -F -d "write krenew's pid to FILE"
 complete -c krenew -n __krenew_options -s c -l child-pidfile -r -F -d "write the command's pid to FILE"
 complete -c krenew -n __krenew_options -s s -l hup-child -d 'send SIGHUP to the command when renewal ends'

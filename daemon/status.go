@@ -12,6 +12,7 @@ import (
 type Status struct {
 	PID         int
 	Principal   string
+	Cache       string // the cache the holder maintains, as the user named it
 	EndTime     time.Time
 	RenewTill   time.Time
 	NextRenewal time.Time
@@ -30,8 +31,12 @@ func (st Status) String() string {
 	}
 	line := fmt.Sprintf("pid=%d\tprincipal=%s\tend=%s\ttill=%s\tnext=%s",
 		st.PID, st.Principal, unix(st.EndTime), unix(st.RenewTill), unix(st.NextRenewal))
+	oneField := strings.NewReplacer("\t", " ", "\n", " ")
+	if st.Cache != "" {
+		line += "\tcache=" + oneField.Replace(st.Cache)
+	}
 	if st.LastError != "" {
-		line += "\terror=" + strings.NewReplacer("\t", " ", "\n", " ").Replace(st.LastError)
+		line += "\terror=" + oneField.Replace(st.LastError)
 	}
 	return line
 }
@@ -57,6 +62,8 @@ func ParseStatus(line string) Status {
 			st.PID, _ = strconv.Atoi(v)
 		case "principal":
 			st.Principal = v
+		case "cache":
+			st.Cache = v
 		case "end":
 			st.EndTime = t()
 		case "till":

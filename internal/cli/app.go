@@ -37,6 +37,8 @@ const (
 	flagOnce            = "once"
 	flagStatus          = "status"
 	flagJSON            = "json"
+	flagStop            = "stop"
+	flagList            = "list"
 	// flagCommandDir is internal: the -b daemon runs in / and must start
 	// the command where the user started krenew.
 	flagCommandDir = "command-dir"
@@ -91,6 +93,8 @@ func newApp(action cli.ActionFunc) *cli.App {
 			&cli.BoolFlag{Name: flagOnce},
 			&cli.BoolFlag{Name: flagStatus},
 			&cli.BoolFlag{Name: flagJSON},
+			&cli.BoolFlag{Name: flagStop},
+			&cli.BoolFlag{Name: flagList},
 			&cli.StringFlag{Name: flagCommandDir, Hidden: true},
 			&cli.BoolFlag{Name: flagShareCache, Hidden: true},
 			&cli.StringFlag{Name: flagPrivateCache, Hidden: true},

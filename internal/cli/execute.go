@@ -13,6 +13,10 @@ func execute(o *options) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	quiet = o.quiet
+	if o.mode == modeList {
+		// Every cache of this user's daemons: no cache of its own to open.
+		return exitWith(runList())
+	}
 	s, err := newSession(o)
 	if err != nil {
 		if o.json {
@@ -26,6 +30,8 @@ func execute(o *options) int {
 	switch o.mode {
 	case modeStatus:
 		err = runStatus(s, o)
+	case modeStop:
+		err = runStop(s)
 	case modeOnce:
 		err = runOnce(ctx, s, o)
 	case modeDaemon:

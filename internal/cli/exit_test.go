@@ -56,6 +56,13 @@ func TestOptionConflictsAreUsageErrors(t *testing.T) {
 		{"-K", "0"},
 		{"-H5x"},
 		{"--wait-lock", "--", "true"},
+		{"--stop", "--status"},
+		{"--list", "--once"},
+		{"--stop", "-l", "1h"},
+		{"--stop", "--", "true"},
+		{"--list", "-k", "FILE:/tmp/x"},
+		{"--list", "-u", "alice"},
+		{"--stop", "-b"},
 	} {
 		code, out, errOut := inProcess(t, args...)
 		if code != exitUsage || out != "" {

@@ -38,6 +38,8 @@ var getoptFlags = []getoptFlag{
 	{0, flagForeground, false},
 	{0, flagOnce, false},
 	{0, flagStatus, false},
+	{0, flagStop, false},
+	{0, flagList, false},
 	{0, flagJSON, false},
 	{0, flagCommandDir, true},
 	{0, "share-cache", false},  // internal

@@ -90,6 +90,8 @@ Modes:
     krenew -- cmd [args]   run cmd with a private, renewed copy of the cache
     krenew --once          renew the ticket in the cache once (kinit -R)
     krenew --status        show the ticket and who renews it; exit 1 if none
+    krenew --stop          end the daemon that renews the cache; keep the ticket
+    krenew --list          list this user's krenew daemons
 
 Options:
     -u, --principal NAME       client principal (default: the cache's, else $USER)
@@ -112,6 +114,8 @@ Options:
         --once                 renew once and exit
         --status               show the cache's ticket
         --json                 with --status, print one JSON object
+        --stop                 end the daemon that renews the cache
+        --list                 list this user's daemons and their caches
     -p, --pidfile FILE         write krenew's pid to FILE
     -c, --child-pidfile FILE   write the command's pid to FILE
     -s, --hup-child            send SIGHUP to the command when renewal ends
@@ -630,4 +634,27 @@ func lifetimeSourceLine(k lifetimeKnob, r requestedLifetime) string {
 			r.kinits.Where, r.kinits.Value, r.kinits.File, k.option)
 	}
 	return line
+}
+
+func noDaemonFailure(cache string) *failure {
+	return &failure{msg: fmt.Sprintf("no krenew daemon renews %s", cache),
+		hint: "'krenew --list' shows the caches that krenew daemons renew"}
+}
+
+func stopFailure(cache string, pid int, err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot stop the krenew daemon (pid %d) that renews %s: %v", pid, cache, err),
+		hint: fmt.Sprintf("if it is stopped (SIGSTOP), 'kill -CONT %d'; or end it with 'kill -9 %d'", pid, pid)}
+}
+
+func listFailure(err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot list krenew daemons: %v", err)}
+}
+
+// stoppedNotice is --stop's one line: which daemon ended, and that the
+// ticket is still there.
+func stoppedNotice(pid int, principal, cache string) {
+	if principal == "" {
+		principal = "the ticket"
+	}
+	noticef("stopped krenew pid %d, which renewed %s in %s; the ticket stays in the cache", pid, principal, cache)
 }

@@ -147,7 +147,7 @@ func serve(ctx context.Context, s *session, o *options, principal ccache.Princip
 		return err
 	}
 	publish := func(st renew.Status) {
-		lock.Publish(daemon.Status{PID: os.Getpid(), Principal: st.Principal, EndTime: st.EndTime,
+		lock.Publish(daemon.Status{PID: os.Getpid(), Principal: st.Principal, Cache: s.cacheName.String(), EndTime: st.EndTime,
 			RenewTill: st.RenewTill, NextRenewal: st.NextRenewal, LastError: st.LastError})
 	}
 	cfg.OnStatus = publish

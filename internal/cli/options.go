@@ -17,6 +17,8 @@ const (
 	modeCommand             // krenew -- cmd args
 	modeOnce                // krenew --once
 	modeStatus              // krenew --status
+	modeStop                // krenew --stop
+	modeList                // krenew --list
 )
 
 // options is the validated command line. Everything the rest of krenew
@@ -108,9 +110,14 @@ func parseOptions(c *cli.Context, child bool) (*options, error) {
 	if o.minLifetime, err = minutesFlag(c, flagMinLifetime, "H", 0); err != nil {
 		return nil, err
 	}
+	if err := oneModeFlag(c); err != nil {
+		return nil, err
+	}
 	switch {
-	case c.Bool(flagOnce) && c.Bool(flagStatus):
-		return nil, conflictUsage("--once", "--status")
+	case c.Bool(flagStop):
+		o.mode = modeStop
+	case c.Bool(flagList):
+		o.mode = modeList
 	case c.Bool(flagStatus):
 		o.mode = modeStatus
 	case c.Bool(flagOnce):
@@ -186,11 +193,8 @@ func (o *options) validate(c *cli.Context) error {
 			}
 		}
 	}
-	if o.mode == modeOnce || o.mode == modeStatus {
-		what := "--once"
-		if o.mode == modeStatus {
-			what = "--status"
-		}
+	if o.mode == modeOnce || o.mode == modeStatus || o.mode == modeStop || o.mode == modeList {
+		what := map[mode]string{modeOnce: "--once", modeStatus: "--status", modeStop: "--stop", modeList: "--list"}[o.mode]
 		if hasCommand {
 			return noCommandUsage(what, o.command[0])
 		}
@@ -219,13 +223,22 @@ func (o *options) validate(c *cli.Context) error {
 			}
 		}
 	}
-	if o.mode == modeStatus {
+	if o.mode == modeStatus || o.mode == modeStop || o.mode == modeList {
+		what := map[mode]string{modeStatus: "--status", modeStop: "--stop", modeList: "--list"}[o.mode]
 		for _, f := range []struct{ name, short string }{
 			{flagInit, ""}, {flagPasswordStdin, ""}, {flagKeytab, "f"}, {flagKeytabPrincipal, "U"},
 			{flagLifetime, "l"}, {flagRenewable, "r"},
 		} {
 			if set(f.name) {
-				return notWithUsage(flagLabel(f.name, f.short), "--status")
+				return notWithUsage(flagLabel(f.name, f.short), what)
+			}
+		}
+	}
+	if o.mode == modeList {
+		// --list shows every cache of this user's daemons.
+		for _, f := range []struct{ name, short string }{{flagCache, "k"}, {flagPrincipal, "u"}} {
+			if set(f.name) {
+				return notWithUsage(flagLabel(f.name, f.short), "--list")
 			}
 		}
 	}
@@ -266,4 +279,19 @@ func flagLabel(name, short string) string {
 		return "--" + name
 	}
 	return "-" + short + "/--" + name
+}
+
+// oneModeFlag: --once, --status, --stop and --list each select a mode of
+// their own; two of them mean nothing.
+func oneModeFlag(c *cli.Context) error {
+	var given []string
+	for _, name := range []string{flagOnce, flagStatus, flagStop, flagList} {
+		if c.Bool(name) {
+			given = append(given, "--"+name)
+		}
+	}
+	if len(given) > 1 {
+		return conflictUsage(given[0], given[1])
+	}
+	return nil
 }
