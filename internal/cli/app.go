@@ -64,7 +64,7 @@ func newApp(action cli.ActionFunc) *cli.App {
 		UseShortOptionHandling: true,
 		CustomAppHelpTemplate:  usageText,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{msg: flagErrorText(err)}
+			return flagErrorText(err)
 		},
 		Flags: withFixedNames([]cli.Flag{
 			&cli.StringFlag{Name: flagPrincipal, Aliases: []string{"u"}},
@@ -153,23 +153,116 @@ func (f *stringFlag) Names() []string { return f.names }
 
 // flagErrorText rewrites the flag package's messages into krenew's style
 // (lowercase, flag named with its dashes).
-func flagErrorText(err error) string {
+func flagErrorText(err error) *usageError {
 	msg := err.Error()
 	if rest, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		return "unknown option " + rest
+		// Go's flag package names every option with one dash; say it the
+		// way the user typed it.
+		name := strings.TrimLeft(rest, "-")
+		return unknownOptionUsage(typedAs(name), dashedOrEmpty(nearestFlag(name)))
 	}
 	if rest, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
-		return "option " + rest + " needs a value"
+		return optionNeedsValueUsage(dashed(strings.TrimLeft(rest, "-")))
 	}
 	if rest, ok := strings.CutPrefix(msg, "Cannot use two forms of the same flag: "); ok {
 		if names := strings.Fields(rest); len(names) == 2 {
-			return fmt.Sprintf("option %s given twice (as %s and %s)", dashed(names[1]), dashed(names[0]), dashed(names[1]))
+			return optionTwiceUsage(dashed(names[1]), dashed(names[0]))
 		}
 	}
 	if m := boolValueError.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("invalid value %s for %s: it takes no value", m[1], dashed(m[2]))
+		return takesNoValueUsage(m[1], dashed(m[2]))
 	}
-	return msg
+	return &usageError{msg: msg}
+}
+
+// commandLine is the command line run is parsing, for typedAs.
+var commandLine []string
+
+// typedAs is an option as it appears on the command line: "--name" or
+// "-name" (a cluster such as -bZ), else as krenew spells it.
+func typedAs(name string) string {
+	for _, arg := range commandLine {
+		switch {
+		case arg == "--":
+			return dashed(name)
+		case arg == "--"+name || strings.HasPrefix(arg, "--"+name+"="):
+			return "--" + name
+		case arg == "-"+name || strings.HasPrefix(arg, "-"+name+"="):
+			return "-" + name
+		}
+	}
+	return dashed(name)
+}
+
+func dashedOrEmpty(name string) string {
+	if name == "" {
+		return ""
+	}
+	return dashed(name)
+}
+
+// nearestFlag is the option a mistyped name most likely meant: the one a
+// single edit or swap away (two for long names), or that it is the start
+// of; "" if none or more than one fit as well.
+func nearestFlag(typed string) string {
+	if len(typed) < 2 {
+		return ""
+	}
+	best, bestDist, ties := "", 3, 0
+	for _, f := range getoptFlags {
+		if f.long == "" || internalFlag(f.long) {
+			continue
+		}
+		d := editDistance(typed, f.long)
+		if strings.HasPrefix(f.long, typed) {
+			d = 1
+		}
+		limit := 1
+		if len(typed) >= 5 {
+			limit = 2
+		}
+		switch {
+		case d > limit || d > bestDist:
+		case d < bestDist:
+			best, bestDist, ties = f.long, d, 0
+		default:
+			ties++
+		}
+	}
+	if ties > 0 {
+		return ""
+	}
+	return best
+}
+
+func internalFlag(name string) bool {
+	return name == flagCommandDir || name == flagShareCache || name == flagPrivateCache
+}
+
+// editDistance counts insertions, deletions, substitutions and swaps of
+// neighbours (optimal string alignment).
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 var boolValueError = regexp.MustCompile(`^invalid boolean value (".*") for -+([\w-]+)`)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -60,5 +61,39 @@ func TestVersionPrefersBuildVersion(t *testing.T) {
 	}
 	if want := "krenew " + buildVersion + "\n"; out.String() != want {
 		t.Errorf("--version printed %q, want %q", out.String(), want)
+	}
+}
+
+// A typo keeps the user's dashes and gets the option it most likely
+// meant; a word nothing is near gets the plain usage hint (issue 18).
+func TestUnknownOptionSuggestsTheNearest(t *testing.T) {
+	for typed, want := range map[string]string{
+		"--stauts":        "did you mean --status?",
+		"--statsu":        "did you mean --status?",
+		"--lifetim":       "did you mean --lifetime?",
+		"--forground":     "did you mean --foreground?",
+		"--pasword-stdin": "did you mean --password-stdin?",
+		"--lis":           "did you mean --list?",
+		"--zzzzzz":        "see 'krenew --help' for usage",
+		"-Z":              "see 'krenew --help' for usage",
+	} {
+		code, _, errOut := inProcess(t, typed)
+		wantErr := "krenew: error: unknown option " + typed + "\n"
+		if code != exitUsage || !strings.HasPrefix(errOut, wantErr) || !strings.Contains(errOut, "krenew: hint: "+want) {
+			t.Errorf("krenew %s: exit %d\n%s\nwant %q and a hint %q", typed, code, errOut, wantErr, want)
+		}
+	}
+	if near := nearestFlag("s"); near != "" {
+		t.Errorf("a one-letter typo suggests %q", near)
+	}
+}
+
+func TestModeWordAsCommandGetsAHint(t *testing.T) {
+	f := commandStartFailure("status", exec.ErrNotFound)
+	if f.code != exitNotFound || !strings.Contains(f.hint, "'krenew --status'") {
+		t.Errorf("krenew status: %+v", f)
+	}
+	if f := commandStartFailure("make", exec.ErrNotFound); f.hint != "" {
+		t.Errorf("an ordinary missing command got a hint: %+v", f)
 	}
 }

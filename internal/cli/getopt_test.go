@@ -259,7 +259,7 @@ func TestGetoptErrorsLeftToApp(t *testing.T) {
 		{[]string{"-bZ"}, "unknown option -bZ"},
 		{[]string{"-H5", "-bZ"}, "unknown option -bZ"},
 		{[]string{"-bK"}, "option -K needs a value"},
-		{[]string{"--cache"}, "option -cache needs a value"},
+		{[]string{"--cache"}, "option --cache needs a value"},
 	} {
 		_, err := parseExpanded(t, tc.args)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -281,6 +281,7 @@ func parseExpanded(t *testing.T, args []string) (*options, error) {
 		return err
 	})
 	app.Writer, app.ErrWriter = io.Discard, io.Discard
+	commandLine = expanded // as run sets it, for the option's dashes in errors
 	if err := app.Run(append([]string{"krenew"}, expanded...)); err != nil {
 		return nil, err
 	}

@@ -38,6 +38,7 @@ func run(args []string) int {
 	if err != nil {
 		return exitWith(usageFailure(err))
 	}
+	commandLine = expanded
 	if err := app.Run(append([]string{args[0]}, expanded...)); err != nil {
 		return exitWith(usageFailure(err))
 	}

@@ -441,7 +441,12 @@ func keytabFailure(err error) *failure {
 func commandStartFailure(name string, err error) *failure {
 	switch {
 	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist):
-		return &failure{msg: fmt.Sprintf("command not found: %s", name), code: exitNotFound}
+		f := &failure{msg: fmt.Sprintf("command not found: %s", name), code: exitNotFound}
+		if modeWord(name) {
+			// krenew status: a mode word without its dashes ran as a command.
+			f.hint = fmt.Sprintf("did you mean 'krenew --%s'? a word after the options is a command to run", name)
+		}
+		return f
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
 		return &failure{msg: fmt.Sprintf("cannot execute %s: %v", name, unwrapAll(err)), code: exitNotExecutable}
 	}
@@ -554,6 +559,27 @@ func usageFailure(err error) *failure {
 // The usage errors options.go and getopt.go find, phrased here with the
 // rest. label is a flag as the user may have typed it, e.g. -K/--interval.
 
+// unknownOptionUsage suggests near when a typo is a likely one.
+func unknownOptionUsage(option, near string) *usageError {
+	ue := &usageError{msg: "unknown option " + option}
+	if near != "" {
+		ue.hint = fmt.Sprintf("did you mean %s? see 'krenew --help' for usage", near)
+	}
+	return ue
+}
+
+func optionNeedsValueUsage(option string) *usageError {
+	return &usageError{msg: fmt.Sprintf("option %s needs a value", option)}
+}
+
+func optionTwiceUsage(option, as string) *usageError {
+	return &usageError{msg: fmt.Sprintf("option %s given twice (as %s and %s)", option, as, option)}
+}
+
+func takesNoValueUsage(value, option string) *usageError {
+	return &usageError{msg: fmt.Sprintf("invalid value %s for %s: it takes no value", value, option)}
+}
+
 func conflictUsage(a, b string) error { return usagef("%s and %s cannot be used together", a, b) }
 
 func notWithUsage(label, what string) error { return usagef("%s cannot be used with %s", label, what) }
@@ -657,4 +683,14 @@ func stoppedNotice(pid int, principal, cache string) {
 		principal = "the ticket"
 	}
 	noticef("stopped krenew pid %d, which renewed %s in %s; the ticket stays in the cache", pid, principal, cache)
+}
+
+// modeWord: the words of krenew's modes and actions, which a user may
+// type without their dashes.
+func modeWord(name string) bool {
+	switch name {
+	case flagStatus, flagOnce, flagStop, flagList, flagInit, flagForeground, "version", "help":
+		return true
+	}
+	return false
 }
