@@ -42,7 +42,7 @@ func (s *session) keytabPrincipal(o *options, kt renew.Keytab) (ccache.Principal
 	case o.keytabPrincipal:
 		p, err := kt.FirstPrincipal()
 		if err != nil {
-			return ccache.Principal{}, keytabFailure(err)
+			return ccache.Principal{}, keytabFailure(err, false)
 		}
 		return p, nil
 	}

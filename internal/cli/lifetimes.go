@@ -91,6 +91,7 @@ func (s *session) resolveLifetimes(o *options, realm string) error {
 		return lifetimesFailure(r, l)
 	}
 	o.lifetime, o.renewable, o.lifetimesResolved = l.value, r.value, true
+	o.lifetimeFromConfig = !o.lifetimeSet && l.from != builtinSource
 	// The detached child is given both as flags; its parent said it.
 	if !daemon.IsDaemon() {
 		verbosef(o, "%s", lifetimeSourceLine(lifetimeKnobL, l))

@@ -268,7 +268,7 @@ func kdcFailure(err error, principal, cache string) *failure {
 			hint: fmt.Sprintf("%v: add the realm to [realms] in krb5.conf, or point KRB5_CONFIG at a file that has it", e.Err)}
 	case renew.KindNotRenewable:
 		return &failure{msg: fmt.Sprintf("the ticket of %s in %s is not renewable", principal, cache),
-			hint: "run 'krenew --init' to get a renewable ticket"}
+			hint: fmt.Sprintf("run 'krenew --init' to get a renewable ticket; if the KDC issues %s none, ask your Kerberos administrator to allow renewable tickets (maxrenewlife)", principal)}
 	case renew.KindTicketExpired:
 		return &failure{msg: fmt.Sprintf("the ticket of %s in %s has expired and cannot be renewed", principal, cache),
 			hint: "run 'krenew --init' (or kinit) to get a new ticket"}
@@ -367,8 +367,7 @@ func (s *session) cacheFailure(op string, err error) *failure {
 	switch {
 	case errors.Is(err, ccache.ErrKCMUnavailable):
 		// The error names the socket and the cache already.
-		return &failure{msg: err.Error(),
-			hint: "start the KCM daemon (systemctl start sssd-kcm.socket), or name another cache with -k"}
+		return &failure{msg: err.Error(), hint: startKCMHint(kcmDaemonInstalled())}
 	case errors.Is(err, ccache.ErrSymlink):
 		return &failure{msg: fmt.Sprintf("credential cache %s is a symbolic link; krenew does not follow links there", name),
 			hint: "remove the link, or name the real file with -k"}
@@ -393,14 +392,16 @@ func formatCause(err error) string {
 }
 
 func noCacheFailure(cache string) *failure {
-	return &failure{msg: fmt.Sprintf("no credential cache at %s", cache),
-		hint: "run 'krenew --init' or kinit to get a ticket first"}
+	return &failure{msg: fmt.Sprintf("no credential cache at %s", cache), hint: getTicketHint}
 }
 
 func noTGTFailure(principal, cache string) *failure {
-	return &failure{msg: fmt.Sprintf("no ticket-granting ticket for %s in %s", principal, cache),
-		hint: "run 'krenew --init' or kinit to get a ticket first"}
+	return &failure{msg: fmt.Sprintf("no ticket-granting ticket for %s in %s", principal, cache), hint: getTicketHint}
 }
+
+// getTicketHint names the ways to a first ticket; 'krenew --init' alone
+// would start a daemon, which a --once or --status user did not ask for.
+const getTicketHint = "get one with kinit or 'krenew --once --init', or run 'krenew' to get one and keep it renewed"
 
 func otherPrincipalFailure(want, have, cache string) *failure {
 	return &failure{msg: fmt.Sprintf("%s holds a ticket of %s, not %s", cache, have, want),
@@ -430,10 +431,17 @@ func asFailure(err error) *failure {
 	return &failure{msg: err.Error()}
 }
 
-func keytabFailure(err error) *failure {
+// keytabFailure: with neither -u nor -U the principal was host/<name>,
+// kinit -k's default, which is rarely what a user keytab holds; then the
+// fix is to name one, not the keytab's path.
+func keytabFailure(err error, defaultPrincipal bool) *failure {
 	var e *renew.Error
 	if errors.As(err, &e) && e.Kind == renew.KindKeytab {
-		return &failure{msg: e.Err.Error(), hint: "check the keytab's path and permissions (klist -k FILE lists its principals)"}
+		hint := "check the keytab's path and permissions (klist -k FILE lists its principals)"
+		if defaultPrincipal && e.Principal != "" {
+			hint = fmt.Sprintf("without -u krenew uses %s, as kinit -k does; name the principal with -u, or use the keytab's first with -U (klist -k FILE lists them)", e.Principal)
+		}
+		return &failure{msg: e.Err.Error(), hint: hint}
 	}
 	return &failure{msg: err.Error()}
 }
@@ -693,4 +701,16 @@ func modeWord(name string) bool {
 		return true
 	}
 	return false
+}
+
+// startKCMHint names the KCM daemon this machine has: sssd-kcm on RHEL,
+// Fedora and FreeIPA clients, Heimdal's kcm on Debian with heimdal-kcm.
+func startKCMHint(installed string) string {
+	switch installed {
+	case "sssd":
+		return "start the KCM daemon (systemctl start sssd-kcm.socket), or name another cache with -k"
+	case "heimdal":
+		return "start the KCM daemon (service heimdal-kcm start), or name another cache with -k"
+	}
+	return "no KCM daemon is installed (sssd-kcm or heimdal-kcm): install and start one, or name another cache with -k"
 }

@@ -3,10 +3,12 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/krenew/krenew/ccache"
 	"github.com/krenew/krenew/daemon"
+	"github.com/krenew/krenew/renew"
 )
 
 func captureStderr(t *testing.T) *bytes.Buffer {
@@ -67,5 +69,24 @@ func TestPidfileFailureNamesPathOnce(t *testing.T) {
 	want := "cannot write pidfile /nonexistent-dir/krenew.pid: no such file or directory"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
+// Hints that send the user the right way (issue 18).
+func TestHintsPointTheRightWay(t *testing.T) {
+	if h := noCacheFailure("FILE:/tmp/x").hint; !strings.Contains(h, "'krenew --once --init'") || strings.Contains(h, "'krenew --init'") {
+		t.Errorf("no-cache hint %q: --init alone would start a daemon", h)
+	}
+	for installed, want := range map[string]string{"sssd": "sssd-kcm.socket", "heimdal": "heimdal-kcm", "": "install"} {
+		if h := startKCMHint(installed); !strings.Contains(h, want) {
+			t.Errorf("KCM hint with %q installed: %q, want %q in it", installed, h, want)
+		}
+	}
+	err := &renew.Error{Kind: renew.KindKeytab, Principal: "host/vm@R", Err: errors.New("keytab /k has no usable key for host/vm@R")}
+	if h := keytabFailure(err, true).hint; !strings.Contains(h, "-u") || !strings.Contains(h, "-U") || !strings.Contains(h, "host/vm@R") {
+		t.Errorf("keytab hint without -u: %q", h)
+	}
+	if h := keytabFailure(err, false).hint; strings.Contains(h, "-U") {
+		t.Errorf("keytab hint with -u names -U: %q", h)
 	}
 }

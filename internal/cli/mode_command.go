@@ -131,7 +131,7 @@ func keytabPrivateCache(ctx context.Context, s *session, o *options) (ccache.Pri
 	cred, err := s.client.InitialFromKeytab(ctx, o.initialRequest(principal), kt)
 	if err != nil {
 		if renew.KindOf(err) == renew.KindKeytab {
-			return ccache.Principal{}, ccache.FileStore{}, keytabFailure(err)
+			return ccache.Principal{}, ccache.FileStore{}, keytabFailure(err, o.principal == "" && !o.keytabPrincipal)
 		}
 		return ccache.Principal{}, ccache.FileStore{}, kdcFailure(err, principal.String(), "a private cache")
 	}

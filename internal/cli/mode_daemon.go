@@ -44,6 +44,16 @@ func runDaemonMode(ctx context.Context, s *session, o *options) error {
 		}
 		defer log.Close()
 		log.SetVerbose(o.verbose)
+		// The line the detached start prints, so that a foreground run
+		// does not say nothing until its first renewal, hours later.
+		if !o.waitLock {
+			if o.keytabMode() {
+				kt, _ := o.keytabPath()
+				log.Infof("keeping %s in %s authenticated from %s", principal, s.cacheName, kt)
+			} else {
+				log.Infof("renewing %s in %s until %s", principal, s.cacheName, when(tgt.RenewTill))
+			}
+		}
 		return serve(ctx, s, o, principal, log, nil)
 	}
 	pid, _, err := daemon.Detach(daemonArgs(s, o, principal), daemonStartTimeout)

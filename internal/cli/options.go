@@ -34,28 +34,30 @@ type options struct {
 	lifetimeSet       bool
 	renewableSet      bool
 	lifetimesResolved bool
-	keytab            string
-	keytabPrincipal   bool
-	passwordStdin     bool
-	init              bool
-	waitLock          bool
-	cache             string
-	interval          time.Duration // 0: not set
-	minLifetime       time.Duration
-	always            bool
-	background        bool
-	foreground        bool
-	pidfile           string
-	childPidfile      string
-	hupChild          bool
-	aklog             bool
-	exitOnError       bool
-	ignoreErrors      bool
-	syslog            bool
-	verbose           bool
-	quiet             bool
-	json              bool   // --status --json
-	commandDir        string // "" = krenew's own working directory
+	// lifetimeFromConfig: -l's value came from krb5.conf [appdefaults].
+	lifetimeFromConfig bool
+	keytab             string
+	keytabPrincipal    bool
+	passwordStdin      bool
+	init               bool
+	waitLock           bool
+	cache              string
+	interval           time.Duration // 0: not set
+	minLifetime        time.Duration
+	always             bool
+	background         bool
+	foreground         bool
+	pidfile            string
+	childPidfile       string
+	hupChild           bool
+	aklog              bool
+	exitOnError        bool
+	ignoreErrors       bool
+	syslog             bool
+	verbose            bool
+	quiet              bool
+	json               bool   // --status --json
+	commandDir         string // "" = krenew's own working directory
 	// shareCache: an explicit -k with a command renews that cache and
 	// hands it to the command (kstart's meaning), instead of a copy.
 	shareCache bool

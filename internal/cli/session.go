@@ -180,3 +180,20 @@ func (s *session) switchPrimary(o *options) {
 	s.makePrimary = nil
 	verbosef(o, "%s is now the collection's primary cache", s.cacheName)
 }
+
+// kcmDaemonInstalled tells which KCM daemon's files this machine has, for
+// the hint when none answers: "sssd", "heimdal" or "".
+func kcmDaemonInstalled() string {
+	switch {
+	case fileExists("/usr/libexec/sssd/sssd_kcm"), fileExists("/usr/lib/systemd/system/sssd-kcm.socket"), fileExists("/lib/systemd/system/sssd-kcm.socket"):
+		return "sssd"
+	case fileExists("/usr/sbin/kcm"), fileExists("/usr/lib/heimdal-servers/kcm"):
+		return "heimdal"
+	}
+	return ""
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

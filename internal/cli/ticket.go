@@ -59,7 +59,7 @@ func acquireFromKeytab(ctx context.Context, s *session, o *options, principal cc
 	cred, err := s.client.InitialFromKeytab(ctx, o.initialRequest(principal), kt)
 	if err != nil {
 		if renew.KindOf(err) == renew.KindKeytab {
-			return ccache.Credential{}, keytabFailure(err)
+			return ccache.Credential{}, keytabFailure(err, o.principal == "" && !o.keytabPrincipal)
 		}
 		return ccache.Credential{}, kdcFailure(err, principal.String(), s.cacheName.String())
 	}
@@ -104,7 +104,14 @@ func storeNewTicket(s *session, o *options, principal ccache.Principal, cred cca
 	} else if cred.RenewTill.Before(requested.Add(o.renewable).Add(-time.Minute)) {
 		noticef("ticket renewable until %s (KDC limit)", when(cred.RenewTill))
 	} else if cred.EndTime.Before(requested.Add(o.lifetime).Add(-time.Minute)) {
-		verbosef(o, "ticket valid until %s (KDC limit)", when(cred.EndTime))
+		// A lifetime the user or the site asked for is worth a line when
+		// cut; the built-in 7d is cut by nearly every realm and renewal
+		// makes up for it.
+		if o.lifetimeSet || o.lifetimeFromConfig {
+			noticef("ticket valid until %s (KDC limit)", when(cred.EndTime))
+		} else {
+			verbosef(o, "ticket valid until %s (KDC limit)", when(cred.EndTime))
+		}
 	}
 	verbosef(o, "got a ticket for %s in %s, valid until %s, renewable until %s",
 		name, s.cacheName, when(cred.EndTime), when(cred.RenewTill))

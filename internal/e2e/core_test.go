@@ -67,6 +67,18 @@ func TestRequestedLifetimesAndKDCLimit(t *testing.T) {
 	tk = testkdc.Klist(t, k, cc2)
 	within(t, "clamped lifetime", tk.Expires.Sub(tk.Start), 2*time.Hour, time.Minute)
 	within(t, "clamped renewable lifetime", tk.RenewUntil.Sub(tk.Start), 5*time.Hour, time.Minute)
+
+	// A lifetime the user asked for is worth a line when the KDC cuts it
+	// (issue 18); the built-in 7d above, which nearly every realm cuts,
+	// said nothing about it.
+	if strings.Contains(r.stderr, "ticket valid until") {
+		t.Errorf("the built-in lifetime's cut was reported without -v:\n%s", r.stderr)
+	}
+	cc3, _ := cacheIn(t, "cc3")
+	r = krenew(t, k, testkdc.AlicePassword+"\n", "--once", "--init", "--password-stdin", "-u", "alice", "-k", cc3, "-l", "5h", "-r", "5h")
+	if r.code != 0 || !strings.Contains(r.stderr, "krenew: ticket valid until ") || !strings.Contains(r.stderr, "(KDC limit)") {
+		t.Errorf("-l 5h against a 2h max_life: exit %d, want a 'ticket valid until ... (KDC limit)' line:\n%s", r.code, r.stderr)
+	}
 }
 
 // MIT kvno getting a service ticket with krenew's TGT proves that the

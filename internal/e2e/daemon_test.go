@@ -67,6 +67,11 @@ func TestForegroundExitsAtEndOfRenewableLife(t *testing.T) {
 	if !strings.Contains(r.stderr, "renewable lifetime of "+alice+" ends at ") || !strings.Contains(r.stderr, "; exiting") {
 		t.Errorf("no end-of-life line:\n%s", r.stderr)
 	}
+	// It says what it does at once, as the detached start does, not only
+	// at its first renewal (issue 18).
+	if first, _, _ := strings.Cut(r.stderr, "\n"); !strings.Contains(first, "renewing "+alice+" in "+cc+" until ") {
+		t.Errorf("first line %q is not the start line:\n%s", first, r.stderr)
+	}
 	if n := strings.Count(r.stderr, "renewed "+alice); n < 2 {
 		t.Errorf("%d renewals logged", n)
 	}

@@ -148,6 +148,13 @@ func TestKeytabPrincipalSelection(t *testing.T) {
 	wantOneError(t, r, 1, keytab, "no usable key for alice@"+testkdc.Realm)
 	r = krenew(t, k, "", "--once", "--init", "-u", svc, "-f", "/nonexistent.keytab", "-k", cc)
 	wantOneError(t, r, 1, "cannot read keytab /nonexistent.keytab")
+	// Without -u or -U the principal is host/<name>, which this keytab
+	// lacks: the hint says so and names -u and -U (issue 18).
+	r = krenew(t, k, "", "--once", "--init", "-f", keytab, "-k", cc)
+	wantOneError(t, r, 1, "no usable key for host/")
+	if !strings.Contains(r.stderr, "krenew: hint: without -u krenew uses host/") || !strings.Contains(r.stderr, "-U") {
+		t.Errorf("no hint towards -u/-U:\n%s", r.stderr)
+	}
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
