@@ -33,10 +33,44 @@ var interruptSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGH
 func ReadPassword(prompt string) ([]byte, error) {
 	tty, err := os.OpenFile(ttyPath, os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
+		// su -c and setsid leave a process without a controlling terminal
+		// but with the user's terminal on its standard input; kinit
+		// prompts there, and so does krenew (issue 18).
+		if in, restore, ok := stdinTerminal(); ok {
+			defer restore()
+			return readPassword(in, prompt)
+		}
 		return nil, fmt.Errorf("%w: %w", ErrNoTerminal, err)
 	}
 	defer tty.Close()
 	return readPassword(tty, prompt)
+}
+
+// stdinTerminal is standard input as a file the interrupt path can set
+// read deadlines on, when it is a terminal. That takes O_NONBLOCK on its
+// open file description, which the invoking shell shares; restore puts
+// the flags back and closes the duplicate.
+func stdinTerminal() (f *os.File, restore func(), ok bool) {
+	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err != nil {
+		return nil, nil, false
+	}
+	flags, err := unix.FcntlInt(0, unix.F_GETFL, 0)
+	if err != nil {
+		return nil, nil, false
+	}
+	fd, err := unix.FcntlInt(0, unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return nil, nil, false
+	}
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFL, flags|unix.O_NONBLOCK); err != nil {
+		unix.Close(fd)
+		return nil, nil, false
+	}
+	f = os.NewFile(uintptr(fd), "standard input")
+	return f, func() {
+		_, _ = unix.FcntlInt(0, unix.F_SETFL, flags)
+		f.Close()
+	}, true
 }
 
 func readPassword(tty *os.File, prompt string) (pw []byte, err error) {

@@ -394,3 +394,36 @@ func ownerOf(t *testing.T, path string) int {
 	}
 	return int(st.Uid)
 }
+
+// su - alice -c krenew, or setsid: no controlling terminal, so /dev/tty
+// does not open, but standard input is the user's terminal. kinit prompts
+// there; krenew does too, with echo off, and leaves the terminal as it was
+// (issue 18). setsid(1) puts krenew in a session of its own, away from
+// the terminal the test opened for setsid itself.
+func TestPromptOnStdinWithoutControllingTerminal(t *testing.T) {
+	t.Parallel()
+	setsid, err := exec.LookPath("setsid")
+	if err != nil {
+		t.Fatalf("setsid (util-linux) not found: %v", err)
+	}
+	k := testkdc.Start(t, testkdc.Options{})
+	cc, _ := cacheIn(t, "cc")
+	noCtty := func(cmd *exec.Cmd) {
+		cmd.Args = append([]string{"setsid", "-w", cmd.Path}, cmd.Args[1:]...)
+		cmd.Path = setsid
+	}
+	p, _ := krenewAtTerminal(t, k, noCtty, "--once", "--init", "-u", "alice", "-k", cc)
+	p.Expect(t, alicePrompt, termTimeout)
+	if tio := p.Termios(t); tio.Lflag&unix.ECHO != 0 {
+		t.Errorf("echo is on while krenew waits for the password on stdin (lflag %#x)", tio.Lflag)
+	}
+	p.Write(t, testkdc.AlicePassword+"\n")
+	code, out := finished(t, p)
+	if code != 0 || strings.Contains(out, "no terminal") || strings.Contains(out, testkdc.AlicePassword) {
+		t.Fatalf("exit status %d: %q", code, out)
+	}
+	wantEchoOn(t, p)
+	if tk := testkdc.Klist(t, k, cc); tk.Principal != alice {
+		t.Errorf("klist: principal %q, want %s", tk.Principal, alice)
+	}
+}
