@@ -31,6 +31,11 @@ func acquire(ctx context.Context, s *session, o *options, principal ccache.Princ
 	if o.passwordStdin {
 		password, err = prompt.ReadLine(os.Stdin)
 	} else {
+		// Nobody types a password for a principal the KDC does not know
+		// or will not serve, or for a realm nobody can reach (kinit).
+		if err := s.client.CheckPrincipal(ctx, o.initialRequest(principal)); err != nil {
+			return ccache.Credential{}, kdcFailure(err, name, s.cacheName.String())
+		}
 		password, err = prompt.ReadPassword(fmt.Sprintf("Password for %s: ", name))
 	}
 	if err != nil {

@@ -427,3 +427,28 @@ func TestPromptOnStdinWithoutControllingTerminal(t *testing.T) {
 		t.Errorf("klist: principal %q, want %s", tk.Principal, alice)
 	}
 }
+
+// A principal the KDC does not know fails before the prompt, as with MIT
+// kinit, which the test runs at a terminal of its own as the oracle: nobody
+// types a password for nothing (issue 18).
+func TestUnknownPrincipalFailsBeforeThePrompt(t *testing.T) {
+	t.Parallel()
+	k := testkdc.Start(t, testkdc.Options{})
+	cc, _ := cacheIn(t, "cc")
+	p, _ := krenewAtTerminal(t, k, nil, "--once", "--init", "-u", "nosuchuser", "-k", cc)
+	code, out := finished(t, p)
+	if code != 1 || strings.Contains(out, "Password for") {
+		t.Fatalf("krenew: exit %d, want 1 without a prompt: %q", code, out)
+	}
+	wantOneTerminalError(t, out, "nosuchuser@"+testkdc.Realm)
+
+	kp := ptytest.Open(t)
+	kinit := exec.Command("kinit", "-c", cc, "nosuchuser")
+	kinit.Env = append(k.Env(), "LC_ALL=C")
+	kp.Start(t, kinit)
+	kcode := kp.Wait(t, termTimeout)
+	kp.WaitClosed(t, termTimeout)
+	if kcode == 0 || strings.Contains(kp.Output(), "Password for") {
+		t.Errorf("oracle: kinit exit %d, output %q; want a failure without a prompt", kcode, kp.Output())
+	}
+}
