@@ -280,8 +280,8 @@ func dashed(name string) string {
 var buildVersion string
 
 // version is buildVersion if set; otherwise it comes from the module's
-// build info, so a `go install`ed binary names its release and a
-// development build its commit.
+// build info, so a `go install`ed binary names its release, and a plain go
+// build the release in NEWS.md with its commit, if git told the build.
 func version() string {
 	if buildVersion != "" {
 		return buildVersion
@@ -303,14 +303,17 @@ func version() string {
 			dirty = s.Value == "true"
 		}
 	}
+	// A plain go build from a checkout or a tarball: the release it is
+	// on the way to, as packaging/version.sh names it, never "devel".
 	if rev == "" {
-		return "devel"
+		return release
 	}
 	if len(rev) > 12 {
 		rev = rev[:12]
 	}
+	v = release + "~git." + rev
 	if dirty {
-		rev += "-dirty"
+		v += ".dirty"
 	}
-	return "devel-" + rev
+	return v
 }

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -95,5 +97,24 @@ func TestModeWordAsCommandGetsAHint(t *testing.T) {
 	}
 	if f := commandStartFailure("make", exec.ErrNotFound); f.hint != "" {
 		t.Errorf("an ordinary missing command got a hint: %+v", f)
+	}
+}
+
+// A build without the Makefile's stamp names the release NEWS.md is on
+// the way to, never "devel" (issue 18).
+func TestReleaseIsNEWSRelease(t *testing.T) {
+	news, err := os.ReadFile("../../NEWS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^krenew ([0-9][0-9.]*) `).FindSubmatch(news)
+	if m == nil || string(m[1]) != release {
+		t.Errorf("release = %q, NEWS.md's newest is %q", release, m)
+	}
+	saved := buildVersion
+	t.Cleanup(func() { buildVersion = saved })
+	buildVersion = ""
+	if v := version(); !strings.HasPrefix(v, release) {
+		t.Errorf("unstamped version() = %q, want it to start with %q", v, release)
 	}
 }
