@@ -22,7 +22,7 @@ endif
 
 UNITS := $(wildcard contrib/systemd/*.service)
 
-.PHONY: all build test lint unit quick fuzz bench install uninstall package package-test demo clean
+.PHONY: all build test lint unit unprivileged quick fuzz bench install uninstall package package-test demo clean
 
 all: build
 
@@ -86,8 +86,31 @@ fuzz:
 
 # package-test runs after the rest, never beside it: it moves kstart's
 # krenew aside, which the comparison tests run.
-test: lint unit fuzz
+test: lint unit unprivileged fuzz
 	@$(MAKE) --no-print-directory package-test
+
+# unprivileged: root passes permission checks that users fail, so as root
+# the packages' own tests run once more as an ordinary user (-short; the
+# end-to-end tests build with go, which that user may not have). The test
+# binaries are built as root and run from a world-readable copy of the
+# tree, whatever the checkout's permissions.
+UNPRIVILEGED_USER ?= krenew-test
+UNPRIVILEGED_PKGS := ccache daemon internal/cli prompt renew renew/krb5conf internal/testkdc internal/testkcm internal/osuser internal/ptytest
+unprivileged:
+	@if [ "$$(id -u)" -ne 0 ]; then echo "unprivileged: not root, so make unit already ran as an ordinary user"; exit 0; fi; \
+	id -u $(UNPRIVILEGED_USER) >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin $(UNPRIVILEGED_USER) || exit 1; \
+	dir=$$(mktemp -d) && chmod 755 $$dir && git ls-files -z | xargs -0 cp --parents -t $$dir && chmod -R a+rX $$dir || exit 1; \
+	echo "unprivileged: the packages' tests as $(UNPRIVILEGED_USER) (log: unprivileged.log)"; : > unprivileged.log; status=0; \
+	for p in $(UNPRIVILEGED_PKGS); do \
+		bin=$$dir/$$(echo $$p | tr / _).test; \
+		$(GO) test -c -o $$bin ./$$p || { status=1; break; }; chmod 755 $$bin; \
+		(cd $$dir/$$p && runuser -u $(UNPRIVILEGED_USER) -- env HOME=$$dir PATH="$$PATH" $$bin -test.short -test.v -test.timeout 5m) >> unprivileged.log 2>&1; \
+		rc=$$?; if [ $$rc -eq 0 ]; then echo "ok   $$p"; else echo "FAIL $$p"; status=1; fi; \
+	done; \
+	rm -rf $$dir; \
+	if [ $$status -ne 0 ]; then grep -vE '^=== (RUN|PAUSE|CONT|NAME)' unprivileged.log; fi; \
+	awk -v logfile=unprivileged.log -f testsummary.awk unprivileged.log | sed 's/^unit:/unprivileged:/'; \
+	exit $$status
 
 # bench measures krenew against kstart's krenew and MIT kinit on a
 # throwaway KDC and writes bench/RESULTS.md; it is never part of `make test`.
