@@ -12,6 +12,10 @@ import (
 var (
 	ErrFormat             = errors.New("malformed credential cache")
 	ErrUnsupportedVersion = errors.New("unsupported credential cache version")
+	// ErrTooLarge: the cache is larger, or holds more credentials, than
+	// krenew reads (maxCacheSize, maxCredentials). It also matches
+	// ErrFormat: like a garbled cache, krenew neither uses nor replaces it.
+	ErrTooLarge error = &pathSentinel{"credential cache is too large", ErrFormat}
 )
 
 // HeaderField is one tag/value field of a version 4 header.
@@ -36,10 +40,19 @@ type Cache struct {
 	Credentials []Credential
 }
 
+// maxCredentials bounds the credentials Parse reads, so that memory and
+// time stay proportional to a real cache: a minimal credential is 67
+// bytes in the file but hundreds in memory, and a cache of a million
+// would cost a daemon most of a gigabyte. A real cache holds a TGT, a few
+// service tickets and configuration entries; libkrb5 only ever adds to a
+// FILE cache, but each kinit starts it afresh.
+const maxCredentials = 8192
+
 // Parse decodes a version 3 or 4 FILE credential cache. Every length and
 // count is checked against the input, so truncated or hostile input yields
 // an error wrapping ErrFormat or ErrUnsupportedVersion, never a panic or an
-// allocation larger than the input.
+// allocation larger than the input; more than maxCredentials is
+// ErrTooLarge.
 func Parse(b []byte) (*Cache, error) {
 	r := &reader{b: b}
 	magic, err := r.u8("file format byte")
@@ -70,6 +83,9 @@ func Parse(b []byte) (*Cache, error) {
 	// There is no count or end marker: credentials run to the end of the
 	// file, and one cut short is an error, not the end of the list.
 	for r.left() > 0 {
+		if len(c.Credentials) == maxCredentials {
+			return nil, fmt.Errorf("%w: more than the %d credentials krenew reads", ErrTooLarge, maxCredentials)
+		}
 		start := r.off
 		cred, err := r.credential(c.Version)
 		if err != nil {

@@ -13,7 +13,16 @@ import (
 type reader struct {
 	b   []byte
 	off int
+	// elements counts the principal components, addresses and authdata
+	// elements read so far, against maxElements.
+	elements int
 }
+
+// maxElements bounds the small elements of a whole cache. Each costs tens
+// of bytes in memory for four or six in the file, so without a bound a
+// file of nothing else would cost five times its size. A real cache has a
+// few per credential.
+const maxElements = 1 << 17
 
 func (r *reader) left() int { return len(r.b) - r.off }
 
@@ -81,6 +90,9 @@ func (r *reader) count(what string, minSize int) (int, error) {
 	}
 	if uint64(n)*uint64(minSize) > uint64(r.left()) {
 		return 0, r.errf("%s count %d exceeds the %d bytes left", what, n, r.left())
+	}
+	if r.elements += int(n); r.elements > maxElements {
+		return 0, fmt.Errorf("%w: more than the %d principal components, addresses and authorization data elements krenew reads", ErrTooLarge, maxElements)
 	}
 	return int(n), nil
 }
