@@ -114,8 +114,8 @@ func (f *statusFacts) queryHolder(s *session) {
 func printStatusText(s *session, f statusFacts, now time.Time) {
 	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	defer w.Flush()
-	fmt.Fprintf(w, "principal:\t%s\n", f.principal)
-	fmt.Fprintf(w, "cache:\t%s\n", s.cacheName)
+	fmt.Fprintf(w, "principal:\t%s\n", shown(f.principal))
+	fmt.Fprintf(w, "cache:\t%s\n", shown(s.cacheName))
 	if f.tgt == nil {
 		if f.services == 0 {
 			fmt.Fprintf(w, "expires:\tno valid ticket\n")
@@ -151,7 +151,7 @@ func printStatusText(s *session, f statusFacts, now time.Time) {
 	case f.holderErr == nil:
 		fmt.Fprintf(w, "renewed by:\tno krenew daemon\n")
 	default:
-		fmt.Fprintf(w, "renewed by:\tunknown (%v)\n", f.holderErr)
+		fmt.Fprintf(w, "renewed by:\tunknown (%s)\n", shown(f.holderErr))
 	}
 }
 

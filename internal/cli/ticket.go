@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"time"
 
@@ -31,7 +30,7 @@ func acquire(ctx context.Context, s *session, o *options, principal ccache.Princ
 	if o.passwordStdin {
 		password, err = prompt.ReadLine(os.Stdin)
 	} else {
-		password, err = prompt.ReadPassword(fmt.Sprintf("Password for %s: ", name))
+		password, err = prompt.ReadPassword(passwordPrompt(name))
 	}
 	if err != nil {
 		return ccache.Credential{}, passwordFailure(err, name)
