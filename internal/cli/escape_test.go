@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -48,6 +49,15 @@ func TestStatusEscapesPrincipalFromCache(t *testing.T) {
 	wantNoControls(t, "--status output", out+errOut)
 	if want := "principal:     " + hostileShown + "@EXAMPLE.TEST\n"; !strings.Contains(out, want) {
 		t.Errorf("--status output lacks %q:\n%s", want, out)
+	}
+	// jq -r prints JSON strings raw: they are escaped the same way.
+	code, out, errOut = inProcess(t, "--status", "--json", "-k", "FILE:"+store.Path)
+	var j statusJSON
+	if err := json.Unmarshal([]byte(out), &j); err != nil || code != exitOK {
+		t.Fatalf("--status --json: exit %d, %v, stderr %q", code, err, errOut)
+	}
+	if j.Principal == nil || *j.Principal != hostileShown+"@EXAMPLE.TEST" {
+		t.Errorf("--status --json principal %q", *j.Principal)
 	}
 }
 

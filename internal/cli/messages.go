@@ -67,7 +67,7 @@ func verbosef(o *options, format string, a ...any) {
 }
 
 // shown is an untrusted value (a principal, a cache name, an error) for
-// --status's text, which does not go through say.
+// --status's text and JSON, which do not go through say.
 func shown(v any) string { return escape.Line(fmt.Sprint(v)) }
 
 // passwordPrompt is the prompt on the terminal; the principal may come

@@ -157,7 +157,8 @@ func printStatusText(s *session, f statusFacts, now time.Time) {
 
 // statusJSON is --status --json, documented in krenew(1) (MONITORING):
 // every key is always there, null where there is nothing to say,
-// so that a check can test a key without testing for it first.
+// so that a check can test a key without testing for it first. Its
+// strings are escaped as the text is (shown): jq -r prints them raw.
 type statusJSON struct {
 	Principal   *string `json:"principal"`
 	Cache       *string `json:"cache"`
@@ -179,14 +180,14 @@ type statusJSON struct {
 func statusJSONOf(s *session, f statusFacts, err error, now time.Time) statusJSON {
 	var j statusJSON
 	if s != nil {
-		j.Cache, j.Type = jsonString(s.cacheName.String()), jsonString(s.cacheName.Type)
+		j.Cache, j.Type = jsonString(shown(s.cacheName)), jsonString(s.cacheName.Type)
 	}
 	if len(f.principal.Components) > 0 {
-		j.Principal = jsonString(f.principal.String())
+		j.Principal = jsonString(shown(f.principal))
 	}
 	j.Valid = f.valid
 	if err != nil {
-		j.Error = jsonString(asFailure(err).msg)
+		j.Error = jsonString(shown(asFailure(err).msg))
 		return j
 	}
 	if f.tgt == nil {
@@ -204,10 +205,10 @@ func statusJSONOf(s *session, f statusFacts, err error, now time.Time) statusJSO
 	case f.held:
 		j.RenewedBy = &f.pid
 		if f.daemon.LastError != "" {
-			j.LastError = jsonString(f.daemon.LastError)
+			j.LastError = jsonString(shown(f.daemon.LastError))
 		}
 	case f.holderErr != nil && s != nil:
-		j.LastError = jsonString(holderQueryFailure(s.cacheName.String(), f.holderErr).msg)
+		j.LastError = jsonString(shown(holderQueryFailure(s.cacheName.String(), f.holderErr).msg))
 	}
 	return j
 }
