@@ -48,6 +48,11 @@ type Cache struct {
 // FILE cache, but each kinit starts it afresh.
 const maxCredentials = 8192
 
+// minCredentialSize is the fewest bytes a version 4 credential takes:
+// two empty principals, an empty key, the times, flags, and empty
+// address, authdata and ticket lists.
+const minCredentialSize = 67
+
 // Parse decodes a version 3 or 4 FILE credential cache. Every length and
 // count is checked against the input, so truncated or hostile input yields
 // an error wrapping ErrFormat or ErrUnsupportedVersion, never a panic or an
@@ -82,16 +87,20 @@ func Parse(b []byte) (*Cache, error) {
 	}
 	// There is no count or end marker: credentials run to the end of the
 	// file, and one cut short is an error, not the end of the list.
+	// The slice is made once, as large as the bytes left could fill, up
+	// to the limit: growing it by appends would cost several times that.
+	if r.left() > 0 {
+		c.Credentials = make([]Credential, 0, min(maxCredentials, r.left()/minCredentialSize+1))
+	}
 	for r.left() > 0 {
 		if len(c.Credentials) == maxCredentials {
 			return nil, fmt.Errorf("%w: more than the %d credentials krenew reads", ErrTooLarge, maxCredentials)
 		}
 		start := r.off
-		cred, err := r.credential(c.Version)
-		if err != nil {
-			return nil, fmt.Errorf("credential %d (offset %d): %w", len(c.Credentials)+1, start, err)
+		c.Credentials = append(c.Credentials, Credential{})
+		if err := r.credentialInto(c.Version, &c.Credentials[len(c.Credentials)-1]); err != nil {
+			return nil, fmt.Errorf("credential %d (offset %d): %w", len(c.Credentials), start, err)
 		}
-		c.Credentials = append(c.Credentials, cred)
 	}
 	return c, nil
 }

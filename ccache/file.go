@@ -1,6 +1,7 @@
 package ccache
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -73,13 +74,17 @@ func (s FileStore) Load() (*Cache, error) {
 func (s FileStore) readParse(f *os.File) (*Cache, error) {
 	// The size first: a file far over the bound is refused without
 	// reading it. It can still grow while it is read, hence the limit.
-	if fi, err := f.Stat(); err == nil && fi.Size() > maxCacheSize {
-		return nil, &fs.PathError{Op: "read", Path: s.Path, Err: tooLarge(fi.Size())}
+	var buf bytes.Buffer
+	if fi, err := f.Stat(); err == nil {
+		if fi.Size() > maxCacheSize {
+			return nil, &fs.PathError{Op: "read", Path: s.Path, Err: tooLarge(fi.Size())}
+		}
+		buf.Grow(int(fi.Size()) + bytes.MinRead)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, maxCacheSize+1))
-	if err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxCacheSize+1)); err != nil {
 		return nil, &fs.PathError{Op: "read", Path: s.Path, Err: err}
 	}
+	b := buf.Bytes()
 	if len(b) > maxCacheSize {
 		return nil, &fs.PathError{Op: "read", Path: s.Path, Err: tooLarge(int64(len(b)))}
 	}
