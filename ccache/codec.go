@@ -55,8 +55,9 @@ const minCredentialSize = 67
 
 // Parse decodes a version 3 or 4 FILE credential cache. Every length and
 // count is checked against the input, so truncated or hostile input yields
-// an error wrapping ErrFormat or ErrUnsupportedVersion, never a panic or an
-// allocation larger than the input; more than maxCredentials is
+// an error wrapping ErrFormat or ErrUnsupportedVersion, never a panic or
+// memory out of proportion to the input (a few times its size at most);
+// more than maxCredentials credentials or maxElements elements is
 // ErrTooLarge.
 func Parse(b []byte) (*Cache, error) {
 	r := &reader{b: b}
