@@ -237,6 +237,9 @@ func TestHostileTerminalInjection(t *testing.T) {
 			if !strings.Contains(out, shown) {
 				problems = append(problems, fmt.Sprintf("the output does not show %q", shown))
 			}
+			if strings.HasSuffix(ch.name, "daemon log") && !hostileLogged(out, shown) {
+				problems = append(problems, fmt.Sprintf("no daemon log line shows %q", shown))
+			}
 			if len(problems) > 0 {
 				fc.fail("%s: %s\n%.3000q", what, strings.Join(problems, "; "), out)
 			}
@@ -269,6 +272,17 @@ func TestHostileTerminalInjection(t *testing.T) {
 	if kdc.seen.Load() == 0 {
 		t.Error("no krenew run reached the hostile KDC")
 	}
+}
+
+// hostileLogged reports whether a line of the daemon's log ("krenew[pid]:
+// ...") shows text.
+func hostileLogged(out, text string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "krenew[") && strings.Contains(line, text) {
+			return true
+		}
+	}
+	return false
 }
 
 // hostileExec is faultExec that also measures the run: its time and the
