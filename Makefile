@@ -83,6 +83,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./ccache/
 	$(GO) test -run '^$$' -fuzz '^FuzzKCMReply$$' -fuzztime $(FUZZTIME) ./ccache/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseKrbDuration$$' -fuzztime $(FUZZTIME) ./internal/cli/
+	$(GO) test -run '^$$' -fuzz '^FuzzString$$' -fuzztime $(FUZZTIME) ./internal/escape/
 
 # package-test runs after the rest, never beside it: it moves kstart's
 # krenew aside, which the comparison tests run.

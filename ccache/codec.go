@@ -12,6 +12,10 @@ import (
 var (
 	ErrFormat             = errors.New("malformed credential cache")
 	ErrUnsupportedVersion = errors.New("unsupported credential cache version")
+	// ErrTooLarge: the cache is larger, or holds more credentials, than
+	// krenew reads (maxCacheSize, maxCredentials). It also matches
+	// ErrFormat: like a garbled cache, krenew neither uses nor replaces it.
+	ErrTooLarge error = &pathSentinel{"credential cache is too large", ErrFormat}
 )
 
 // HeaderField is one tag/value field of a version 4 header.
@@ -36,10 +40,25 @@ type Cache struct {
 	Credentials []Credential
 }
 
+// maxCredentials bounds the credentials Parse reads, so that memory and
+// time stay proportional to a real cache: a minimal credential is 67
+// bytes in the file but hundreds in memory, and a cache of a million
+// would cost a daemon most of a gigabyte. A real cache holds a TGT, a few
+// service tickets and configuration entries; libkrb5 only ever adds to a
+// FILE cache, but each kinit starts it afresh.
+const maxCredentials = 8192
+
+// minCredentialSize is the fewest bytes a version 4 credential takes:
+// two empty principals, an empty key, the times, flags, and empty
+// address, authdata and ticket lists.
+const minCredentialSize = 67
+
 // Parse decodes a version 3 or 4 FILE credential cache. Every length and
 // count is checked against the input, so truncated or hostile input yields
-// an error wrapping ErrFormat or ErrUnsupportedVersion, never a panic or an
-// allocation larger than the input.
+// an error wrapping ErrFormat or ErrUnsupportedVersion, never a panic or
+// memory out of proportion to the input (a few times its size at most);
+// more than maxCredentials credentials or maxElements elements is
+// ErrTooLarge.
 func Parse(b []byte) (*Cache, error) {
 	r := &reader{b: b}
 	magic, err := r.u8("file format byte")
@@ -69,13 +88,20 @@ func Parse(b []byte) (*Cache, error) {
 	}
 	// There is no count or end marker: credentials run to the end of the
 	// file, and one cut short is an error, not the end of the list.
+	// The slice is made once, as large as the bytes left could fill, up
+	// to the limit: growing it by appends would cost several times that.
+	if r.left() > 0 {
+		c.Credentials = make([]Credential, 0, min(maxCredentials, r.left()/minCredentialSize+1))
+	}
 	for r.left() > 0 {
-		start := r.off
-		cred, err := r.credential(c.Version)
-		if err != nil {
-			return nil, fmt.Errorf("credential %d (offset %d): %w", len(c.Credentials)+1, start, err)
+		if len(c.Credentials) == maxCredentials {
+			return nil, fmt.Errorf("%w: more than the %d credentials krenew reads", ErrTooLarge, maxCredentials)
 		}
-		c.Credentials = append(c.Credentials, cred)
+		start := r.off
+		c.Credentials = append(c.Credentials, Credential{})
+		if err := r.credentialInto(c.Version, &c.Credentials[len(c.Credentials)-1]); err != nil {
+			return nil, fmt.Errorf("credential %d (offset %d): %w", len(c.Credentials), start, err)
+		}
 	}
 	return c, nil
 }

@@ -13,7 +13,16 @@ import (
 type reader struct {
 	b   []byte
 	off int
+	// elements counts the principal components, addresses and authdata
+	// elements read so far, against maxElements.
+	elements int
 }
+
+// maxElements bounds the small elements of a whole cache. Each costs tens
+// of bytes in memory for four or six in the file, so without a bound a
+// file of nothing else would cost five times its size. A real cache has a
+// few per credential.
+const maxElements = 1 << 17
 
 func (r *reader) left() int { return len(r.b) - r.off }
 
@@ -54,33 +63,59 @@ func (r *reader) u32(what string) (uint32, error) {
 	return binary.BigEndian.Uint32(p), nil
 }
 
+// length reads a 32-bit length and checks it against the bytes left. The
+// field's name is what and part, joined only for an error: a cache of
+// thousands of credentials should not build a label for every field.
+func (r *reader) length(what, part string) (int, error) {
+	if r.left() < 4 {
+		return 0, r.errf("truncated %s%s length", what, part)
+	}
+	n := binary.BigEndian.Uint32(r.b[r.off:])
+	r.off += 4
+	if uint64(n) > uint64(r.left()) {
+		return 0, r.errf("%s%s length %d exceeds the %d bytes left", what, part, n, r.left())
+	}
+	return int(n), nil
+}
+
 // data reads a 32-bit length and that many bytes, copied so the result does
 // not pin or alias the file buffer.
 func (r *reader) data(what string) ([]byte, error) {
-	n, err := r.u32(what + " length")
-	if err != nil {
+	n, err := r.length(what, "")
+	if err != nil || n == 0 {
 		return nil, err
 	}
-	if uint64(n) > uint64(r.left()) {
-		return nil, r.errf("%s length %d exceeds the %d bytes left", what, n, r.left())
+	p := append([]byte(nil), r.b[r.off:r.off+n]...)
+	r.off += n
+	return p, nil
+}
+
+// str is data as a string, copied once.
+func (r *reader) str(what, part string) (string, error) {
+	n, err := r.length(what, part)
+	if err != nil {
+		return "", err
 	}
-	p, _ := r.take(int(n), what)
-	if len(p) == 0 {
-		return nil, nil
-	}
-	return append([]byte(nil), p...), nil
+	s := string(r.b[r.off : r.off+n])
+	r.off += n
+	return s, nil
 }
 
 // count reads a 32-bit element count and rejects counts that cannot fit in
 // the remaining input, given that each element needs at least minSize
-// bytes; this bounds every allocation by the file size.
-func (r *reader) count(what string, minSize int) (int, error) {
-	n, err := r.u32(what + " count")
-	if err != nil {
-		return 0, err
+// bytes; this bounds every allocation by the file size. Counts add up
+// against maxElements, which bounds the memory of the elements.
+func (r *reader) count(what, part string, minSize int) (int, error) {
+	if r.left() < 4 {
+		return 0, r.errf("truncated %s%s count", what, part)
 	}
+	n := binary.BigEndian.Uint32(r.b[r.off:])
+	r.off += 4
 	if uint64(n)*uint64(minSize) > uint64(r.left()) {
-		return 0, r.errf("%s count %d exceeds the %d bytes left", what, n, r.left())
+		return 0, r.errf("%s%s count %d exceeds the %d bytes left", what, part, n, r.left())
+	}
+	if r.elements += int(n); r.elements > maxElements {
+		return 0, fmt.Errorf("%w: more than the %d principal components, addresses and authorization data elements krenew reads", ErrTooLarge, maxElements)
 	}
 	return int(n), nil
 }
@@ -97,30 +132,26 @@ func (r *reader) timestamp(what string) (time.Time, error) {
 
 func (r *reader) principal(what string) (Principal, error) {
 	var p Principal
-	nt, err := r.u32(what + " name type")
-	if err != nil {
-		return p, err
+	if r.left() < 4 {
+		return p, r.errf("truncated %s name type", what)
 	}
-	p.NameType = int32(nt)
+	p.NameType = int32(binary.BigEndian.Uint32(r.b[r.off:]))
+	r.off += 4
 	// Each component is at least its 4-byte length; the realm follows too.
-	n, err := r.count(what+" component", 4)
+	n, err := r.count(what, " component", 4)
 	if err != nil {
 		return p, err
 	}
-	realm, err := r.data(what + " realm")
-	if err != nil {
+	if p.Realm, err = r.str(what, " realm"); err != nil {
 		return p, err
 	}
-	p.Realm = string(realm)
 	if n > 0 {
 		p.Components = make([]string, n)
 	}
 	for i := range p.Components {
-		c, err := r.data(what + " component")
-		if err != nil {
+		if p.Components[i], err = r.str(what, " component"); err != nil {
 			return p, err
 		}
-		p.Components[i] = string(c)
 	}
 	return p, nil
 }
@@ -147,68 +178,79 @@ func (r *reader) keyblock(version int) (KeyBlock, error) {
 
 func (r *reader) credential(version int) (Credential, error) {
 	var c Credential
+	err := r.credentialInto(version, &c)
+	return c, err
+}
+
+// credentialInto decodes into c, which Parse points into its slice, so
+// that a cache of thousands of credentials is not copied one by one.
+func (r *reader) credentialInto(version int, c *Credential) error {
 	var err error
 	if c.Client, err = r.principal("client"); err != nil {
-		return c, err
+		return err
 	}
 	if c.Server, err = r.principal("server"); err != nil {
-		return c, err
+		return err
 	}
 	if c.Key, err = r.keyblock(version); err != nil {
-		return c, err
+		return err
 	}
-	for _, t := range []struct {
-		dst  *time.Time
-		name string
-	}{{&c.AuthTime, "authtime"}, {&c.StartTime, "starttime"}, {&c.EndTime, "endtime"}, {&c.RenewTill, "renew_till"}} {
-		if *t.dst, err = r.timestamp(t.name); err != nil {
-			return c, err
-		}
+	if c.AuthTime, err = r.timestamp("authtime"); err != nil {
+		return err
+	}
+	if c.StartTime, err = r.timestamp("starttime"); err != nil {
+		return err
+	}
+	if c.EndTime, err = r.timestamp("endtime"); err != nil {
+		return err
+	}
+	if c.RenewTill, err = r.timestamp("renew_till"); err != nil {
+		return err
 	}
 	skey, err := r.u8("is_skey")
 	if err != nil {
-		return c, err
+		return err
 	}
 	// MIT keeps the byte as a krb5_boolean; any non-zero value is true.
 	c.IsSKey = skey != 0
 	if c.Flags, err = r.u32("ticket flags"); err != nil {
-		return c, err
+		return err
 	}
 	// An address or authdata element is a 2-byte type plus a 4-byte length.
-	n, err := r.count("address", 6)
+	n, err := r.count("address", "", 6)
 	if err != nil {
-		return c, err
+		return err
 	}
 	if n > 0 {
 		c.Addresses = make([]Address, n)
 	}
 	for i := range c.Addresses {
 		if c.Addresses[i].Type, err = r.u16("address type"); err != nil {
-			return c, err
+			return err
 		}
 		if c.Addresses[i].Data, err = r.data("address"); err != nil {
-			return c, err
+			return err
 		}
 	}
-	if n, err = r.count("authdata", 6); err != nil {
-		return c, err
+	if n, err = r.count("authdata", "", 6); err != nil {
+		return err
 	}
 	if n > 0 {
 		c.AuthData = make([]AuthData, n)
 	}
 	for i := range c.AuthData {
 		if c.AuthData[i].Type, err = r.u16("authdata type"); err != nil {
-			return c, err
+			return err
 		}
 		if c.AuthData[i].Data, err = r.data("authdata"); err != nil {
-			return c, err
+			return err
 		}
 	}
 	if c.Ticket, err = r.data("ticket"); err != nil {
-		return c, err
+		return err
 	}
 	c.SecondTicket, err = r.data("second ticket")
-	return c, err
+	return err
 }
 
 // header reads the version 4 header: a 16-bit total length, then

@@ -1,6 +1,7 @@
 package ccache
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -53,9 +54,12 @@ var (
 	ErrNotRegular = errors.New("credential cache is not a regular file")
 )
 
-// maxCacheSize bounds what Load reads; real caches are kilobytes, and a
-// bound keeps a hostile file from exhausting memory.
-const maxCacheSize = 64 << 20
+// maxCacheSize bounds what Load reads. Real caches are kilobytes: a TGT
+// is about one, a service ticket with a large Active Directory PAC tens of
+// kilobytes, so 8 MiB is hundreds of such tickets. A bound keeps a
+// hostile or runaway file from costing a daemon memory and time on every
+// renewal; libkrb5 has none, and reads such a file slowly to the end.
+const maxCacheSize = 8 << 20
 
 // Load reads and parses the cache under a shared lock.
 func (s FileStore) Load() (*Cache, error) {
@@ -68,18 +72,31 @@ func (s FileStore) Load() (*Cache, error) {
 }
 
 func (s FileStore) readParse(f *os.File) (*Cache, error) {
-	b, err := io.ReadAll(io.LimitReader(f, maxCacheSize+1))
-	if err != nil {
+	// The size first: a file far over the bound is refused without
+	// reading it. It can still grow while it is read, hence the limit.
+	var buf bytes.Buffer
+	if fi, err := f.Stat(); err == nil {
+		if fi.Size() > maxCacheSize {
+			return nil, &fs.PathError{Op: "read", Path: s.Path, Err: tooLarge(fi.Size())}
+		}
+		buf.Grow(int(fi.Size()) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxCacheSize+1)); err != nil {
 		return nil, &fs.PathError{Op: "read", Path: s.Path, Err: err}
 	}
+	b := buf.Bytes()
 	if len(b) > maxCacheSize {
-		return nil, &fs.PathError{Op: "read", Path: s.Path, Err: fmt.Errorf("%w: larger than %d bytes", ErrFormat, maxCacheSize)}
+		return nil, &fs.PathError{Op: "read", Path: s.Path, Err: tooLarge(int64(len(b)))}
 	}
 	c, err := Parse(b)
 	if err != nil {
 		return nil, &fs.PathError{Op: "parse", Path: s.Path, Err: err}
 	}
 	return c, nil
+}
+
+func tooLarge(size int64) error {
+	return fmt.Errorf("%w: %d bytes, and krenew reads at most %d MiB", ErrTooLarge, size, maxCacheSize>>20)
 }
 
 // Remove deletes the cache file under an exclusive lock, so it never

@@ -10,7 +10,7 @@ import (
 
 // kcmMaxReply bounds one reply, so a hostile or confused daemon cannot make
 // krenew allocate without limit (MIT's bound is 10 MiB; caches are KiB).
-const kcmMaxReply = maxCacheSize
+const kcmMaxReply = 64 << 20
 
 // kcmMaxCreds bounds how many credentials one cache may have; a real
 // cache has a handful, and each costs a round trip on Heimdal.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/krenew/krenew/internal/escape"
 )
 
 // sysWriter is the part of *syslog.Writer the Logger uses.
@@ -101,7 +103,10 @@ const (
 )
 
 func (l *Logger) log(lv level, format string, a []any) {
-	msg := strings.TrimRight(fmt.Sprintf(format, a...), "\n")
+	// Messages carry text from outside (principals from a cache, a KDC's
+	// e-text): escaped, a message cannot write control sequences to a
+	// terminal or forge a second line in the log.
+	msg := escape.Line(strings.TrimRight(fmt.Sprintf(format, a...), "\n"))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.stderr != nil {

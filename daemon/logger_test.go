@@ -86,3 +86,27 @@ func TestNewLoggerNeither(t *testing.T) {
 		t.Errorf("NewLogger(true, false) = %v, stderr %v", err, l.stderr)
 	}
 }
+
+type recordedSyslog struct{ msgs []string }
+
+func (r *recordedSyslog) Notice(m string) error  { r.msgs = append(r.msgs, m); return nil }
+func (r *recordedSyslog) Warning(m string) error { r.msgs = append(r.msgs, m); return nil }
+func (r *recordedSyslog) Err(m string) error     { r.msgs = append(r.msgs, m); return nil }
+func (r *recordedSyslog) Info(m string) error    { r.msgs = append(r.msgs, m); return nil }
+func (r *recordedSyslog) Close() error           { return nil }
+
+// Text from outside in a log message (a principal read from the cache, a
+// KDC's e-text) reaches stderr and syslog escaped, one line per message.
+func TestLoggerEscapesControlCharacters(t *testing.T) {
+	var buf bytes.Buffer
+	sys := &recordedSyslog{}
+	l := newLogger(&buf, sys)
+	l.Warnf("renewal failed: %s", "\x1b[2J\rkrenew: renewing alice@R until never\nkrenew: forged\a")
+	want := `renewal failed: \x1b[2J\rkrenew: renewing alice@R until never\nkrenew: forged\a`
+	if got := buf.String(); got != fmt.Sprintf("krenew[%d]: %s\n", os.Getpid(), want) {
+		t.Errorf("stderr %q, want %q", got, want)
+	}
+	if len(sys.msgs) != 1 || sys.msgs[0] != want {
+		t.Errorf("syslog %q, want %q", sys.msgs, want)
+	}
+}

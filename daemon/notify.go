@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/krenew/krenew/internal/escape"
 )
 
 // notifyTimeout bounds one notification: a service manager that stopped
@@ -91,6 +93,7 @@ func (n *Notifier) Notify(assignments ...string) error {
 }
 
 // oneLine keeps a status to one assignment: a newline would start another.
+// The rest is escaped, since systemctl status shows it on a terminal.
 func oneLine(s string) string {
-	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+	return escape.Line(strings.NewReplacer("\r", " ", "\n", " ").Replace(s))
 }

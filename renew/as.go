@@ -18,6 +18,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/types"
 
 	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/internal/escape"
 )
 
 // InitialRequest is what krenew asks the KDC for when it needs a new TGT.
@@ -253,7 +254,9 @@ func preferredEtypeInfo(edata []byte, p ccache.Principal, usable []int32) (types
 	if len(offered) == 0 {
 		return types.ETypeInfo2Entry{}, fmt.Errorf("the KDC asked for pre-authentication krenew cannot do (no ETYPE-INFO2)")
 	}
-	return types.ETypeInfo2Entry{}, fmt.Errorf("the KDC offers only encryption types %v for this principal, none of which krenew supports", offered)
+	// The list is the KDC's to make as long as it likes.
+	return types.ETypeInfo2Entry{}, fmt.Errorf("the KDC offers only encryption types %s for this principal, none of which krenew supports",
+		escape.Field(fmt.Sprint(offered)))
 }
 
 func etypeInfoFromReply(pas types.PADataSequence, etype int32, p ccache.Principal) types.ETypeInfo2Entry {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
 	"github.com/jcmturner/gokrb5/v8/messages"
+
+	"github.com/krenew/krenew/internal/escape"
 )
 
 // Kind names a failure the way a user has to act on it, not the way the
@@ -99,10 +101,14 @@ func kindFromKRBError(code int32, renewing bool) Kind {
 	return KindOther
 }
 
+// krbError classifies a KRB-ERROR reply. Its e-text is whatever the KDC,
+// or whoever answers in its place, chose to send: it is escaped and cut
+// here, where it becomes part of a message, so that a terminal or a log
+// never sees its control characters and a long one does not flood either.
 func krbError(e messages.KRBError, principal, realm string, renewing bool) *Error {
 	text := errorcode.Lookup(e.ErrorCode)
 	if e.EText != "" && !strings.Contains(text, e.EText) {
-		text += ": " + e.EText
+		text += ": " + escape.Field(e.EText)
 	}
 	return &Error{
 		Kind:      kindFromKRBError(e.ErrorCode, renewing),

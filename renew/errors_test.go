@@ -1,6 +1,7 @@
 package renew
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +80,24 @@ func TestVerifyASDetectsClockSkew(t *testing.T) {
 	enc.SName = types.PrincipalName{NameType: 2, NameString: []string{"host", "evil"}}
 	if err := c.verifyAS(req, rep, enc, now); err == nil || err.Kind != KindBadReply {
 		t.Errorf("reply for another service accepted: %v", err)
+	}
+}
+
+// A KDC's e-text is the KDC's to write, or whoever answers in its place:
+// it reaches the message escaped and cut, whatever it holds.
+func TestKRBErrorETextEscaped(t *testing.T) {
+	for _, tc := range []struct{ etext, want string }{
+		{"too long", "KDC policy rejects request: too long"},
+		{"\x1b[2J\rkrenew: renewing alice@R until never\a", `\x1b[2J\rkrenew: renewing alice@R until never\a`},
+		{"line\nkrenew: forged", `line\nkrenew: forged`},
+	} {
+		e := krbError(messages.KRBError{ErrorCode: errorcode.KDC_ERR_POLICY, EText: tc.etext}, "alice@R", "R", false)
+		if got := e.Error(); !strings.Contains(got, tc.want) {
+			t.Errorf("e-text %q: %q, want it to contain %q", tc.etext, got, tc.want)
+		}
+	}
+	e := krbError(messages.KRBError{ErrorCode: errorcode.KDC_ERR_POLICY, EText: strings.Repeat("A", 15547)}, "alice@R", "R", false)
+	if n := len(e.Error()); n > 400 || !strings.Contains(e.Error(), "bytes cut]") {
+		t.Errorf("an e-text of 15547 characters made a message of %d: %.100q", n, e.Error())
 	}
 }

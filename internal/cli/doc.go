@@ -32,7 +32,9 @@
 //   - process.go: starting the command and reading its exit status.
 //   - idle.go, aklog.go: the idle tuning of a sleeping daemon; -t.
 //   - messages.go: every failure the user sees, the exit statuses, the
-//     writers they go to (variables, so tests capture them), and exitWith,
+//     writers they go to (variables, so tests capture them; each line is
+//     escaped there, internal/escape, as text from a cache or a KDC may
+//     have reached it), and exitWith,
 //     which prints a failure as one error line and a hint, or hands it to
 //     the waiting parent when a detached child fails to start.
 //   - export.go: what the end-to-end tests in internal/e2e read (the

@@ -13,6 +13,7 @@ import (
 
 	"github.com/krenew/krenew/ccache"
 	"github.com/krenew/krenew/daemon"
+	"github.com/krenew/krenew/internal/escape"
 	"github.com/krenew/krenew/prompt"
 	"github.com/krenew/krenew/renew"
 	"github.com/krenew/krenew/renew/krb5conf"
@@ -35,13 +36,19 @@ var stderr io.Writer = os.Stderr
 // stdout is where --status prints, a variable for the same reason.
 var stdout io.Writer = os.Stdout
 
-func errorf(format string, a ...any) {
-	fmt.Fprintf(stderr, "krenew: error: %s\n", strings.TrimRight(fmt.Sprintf(format, a...), "."))
+// say writes one message line. escape.Line is the last defence against
+// text from outside (a principal read from a cache, a KDC's e-text, a
+// krb5.conf line) that reached a message unescaped: no control character
+// gets to the terminal, and a message is always one line.
+func say(kind, format string, a []any) {
+	fmt.Fprintf(stderr, "krenew: %s%s\n", kind, escape.Line(fmt.Sprintf(format, a...)))
 }
 
-func hintf(format string, a ...any) {
-	fmt.Fprintf(stderr, "krenew: hint: %s\n", fmt.Sprintf(format, a...))
+func errorf(format string, a ...any) {
+	fmt.Fprintf(stderr, "krenew: error: %s\n", escape.Line(strings.TrimRight(fmt.Sprintf(format, a...), ".")))
 }
+
+func hintf(format string, a ...any) { say("hint: ", format, a) }
 
 // quiet (-q) silences notices; errors, hints and -v lines still show.
 var quiet bool
@@ -50,13 +57,23 @@ func noticef(format string, a ...any) {
 	if quiet {
 		return
 	}
-	fmt.Fprintf(stderr, "krenew: %s\n", fmt.Sprintf(format, a...))
+	say("", format, a)
 }
 
 func verbosef(o *options, format string, a ...any) {
 	if o.verbose {
-		fmt.Fprintf(stderr, "krenew: %s\n", fmt.Sprintf(format, a...))
+		say("", format, a)
 	}
+}
+
+// shown is an untrusted value (a principal, a cache name, an error) for
+// --status's text and JSON, which do not go through say.
+func shown(v any) string { return escape.Line(fmt.Sprint(v)) }
+
+// passwordPrompt is the prompt on the terminal; the principal may come
+// from the cache file.
+func passwordPrompt(principal string) string {
+	return fmt.Sprintf("Password for %s: ", escape.Line(principal))
 }
 
 // when formats a ticket time for people: local time, to the second, the
@@ -222,7 +239,11 @@ func report(err error) int {
 		f = &failure{msg: err.Error()}
 	}
 	if out := strings.TrimRight(f.output, "\n"); out != "" {
-		fmt.Fprintln(stderr, out)
+		// A detached child's lines, escaped there already; once more in
+		// case they came from somewhere else.
+		for _, line := range strings.Split(out, "\n") {
+			fmt.Fprintln(stderr, escape.Line(line))
+		}
 	}
 	errorf("%s", f.msg)
 	if f.hint != "" {
@@ -374,6 +395,9 @@ func (s *session) cacheFailure(op string, err error) *failure {
 	case errors.Is(err, fs.ErrPermission):
 		return &failure{msg: fmt.Sprintf("cannot %s credential cache %s: permission denied", op, name),
 			hint: "check the owner and mode of the file and its directory, or use another cache with -k"}
+	case errors.Is(err, ccache.ErrTooLarge):
+		return &failure{msg: fmt.Sprintf("credential cache %s is too large: %s", name, tooLargeCause(err)),
+			hint: fmt.Sprintf("a real cache holds a few kilobytes; look at it, and remove it if it is garbage (kdestroy -c %s)", name)}
 	case errors.Is(err, ccache.ErrFormat), errors.Is(err, ccache.ErrUnsupportedVersion):
 		return &failure{msg: fmt.Sprintf("%s is not a valid credential cache (%s)", name, formatCause(err)),
 			hint: fmt.Sprintf("look at the file; if it is garbage, remove it (kdestroy -c %s)", name)}
@@ -389,6 +413,10 @@ func formatCause(err error) string {
 		err = pe.Err
 	}
 	return strings.TrimPrefix(err.Error(), ccache.ErrFormat.Error()+": ")
+}
+
+func tooLargeCause(err error) string {
+	return strings.TrimPrefix(formatCause(err), ccache.ErrTooLarge.Error()+": ")
 }
 
 func noCacheFailure(cache string) *failure {

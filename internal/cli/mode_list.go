@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/krenew/krenew/daemon"
+	"github.com/krenew/krenew/internal/escape"
 )
 
 // listOut is where --list writes its table; tests capture it.
@@ -41,7 +42,9 @@ func printList(w io.Writer, holders []daemon.Holder) {
 		if !st.RenewTill.IsZero() {
 			until = when(st.RenewTill)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", cache, principal, until, h.PID)
+		// A principal comes from a cache, which a hostile KDC or file may
+		// have filled: escaped as every other line is (issue 16).
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", escape.Line(cache), escape.Line(principal), until, h.PID)
 	}
 	tw.Flush()
 }

@@ -37,3 +37,11 @@ func TestListTable(t *testing.T) {
 		}
 	}
 }
+
+func TestListEscapesWhatCachesSay(t *testing.T) {
+	var b bytes.Buffer
+	printList(&b, []daemon.Holder{{PID: 1, Status: daemon.Status{Cache: "FILE:/tmp/a", Principal: "mallory\x1b[2J@R"}}})
+	if strings.ContainsRune(b.String(), 0x1b) || !strings.Contains(b.String(), `mallory\x1b[2J@R`) {
+		t.Errorf("--list printed %q", b.String())
+	}
+}

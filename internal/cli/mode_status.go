@@ -114,8 +114,8 @@ func (f *statusFacts) queryHolder(s *session) {
 func printStatusText(s *session, f statusFacts, now time.Time) {
 	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	defer w.Flush()
-	fmt.Fprintf(w, "principal:\t%s\n", f.principal)
-	fmt.Fprintf(w, "cache:\t%s\n", s.cacheName)
+	fmt.Fprintf(w, "principal:\t%s\n", shown(f.principal))
+	fmt.Fprintf(w, "cache:\t%s\n", shown(s.cacheName))
 	if f.tgt == nil {
 		if f.services == 0 {
 			fmt.Fprintf(w, "expires:\tno valid ticket\n")
@@ -151,13 +151,14 @@ func printStatusText(s *session, f statusFacts, now time.Time) {
 	case f.holderErr == nil:
 		fmt.Fprintf(w, "renewed by:\tno krenew daemon\n")
 	default:
-		fmt.Fprintf(w, "renewed by:\tunknown (%v)\n", f.holderErr)
+		fmt.Fprintf(w, "renewed by:\tunknown (%s)\n", shown(f.holderErr))
 	}
 }
 
 // statusJSON is --status --json, documented in krenew(1) (MONITORING):
 // every key is always there, null where there is nothing to say,
-// so that a check can test a key without testing for it first.
+// so that a check can test a key without testing for it first. Its
+// strings are escaped as the text is (shown): jq -r prints them raw.
 type statusJSON struct {
 	Principal   *string `json:"principal"`
 	Cache       *string `json:"cache"`
@@ -179,14 +180,14 @@ type statusJSON struct {
 func statusJSONOf(s *session, f statusFacts, err error, now time.Time) statusJSON {
 	var j statusJSON
 	if s != nil {
-		j.Cache, j.Type = jsonString(s.cacheName.String()), jsonString(s.cacheName.Type)
+		j.Cache, j.Type = jsonString(shown(s.cacheName)), jsonString(s.cacheName.Type)
 	}
 	if len(f.principal.Components) > 0 {
-		j.Principal = jsonString(f.principal.String())
+		j.Principal = jsonString(shown(f.principal))
 	}
 	j.Valid = f.valid
 	if err != nil {
-		j.Error = jsonString(asFailure(err).msg)
+		j.Error = jsonString(shown(asFailure(err).msg))
 		return j
 	}
 	if f.tgt == nil {
@@ -204,10 +205,10 @@ func statusJSONOf(s *session, f statusFacts, err error, now time.Time) statusJSO
 	case f.held:
 		j.RenewedBy = &f.pid
 		if f.daemon.LastError != "" {
-			j.LastError = jsonString(f.daemon.LastError)
+			j.LastError = jsonString(shown(f.daemon.LastError))
 		}
 	case f.holderErr != nil && s != nil:
-		j.LastError = jsonString(holderQueryFailure(s.cacheName.String(), f.holderErr).msg)
+		j.LastError = jsonString(shown(holderQueryFailure(s.cacheName.String(), f.holderErr).msg))
 	}
 	return j
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"time"
 
@@ -36,7 +35,7 @@ func acquire(ctx context.Context, s *session, o *options, principal ccache.Princ
 		if err := s.client.CheckPrincipal(ctx, o.initialRequest(principal)); err != nil {
 			return ccache.Credential{}, kdcFailure(err, name, s.cacheName.String())
 		}
-		password, err = prompt.ReadPassword(fmt.Sprintf("Password for %s: ", name))
+		password, err = prompt.ReadPassword(passwordPrompt(name))
 	}
 	if err != nil {
 		return ccache.Credential{}, passwordFailure(err, name)

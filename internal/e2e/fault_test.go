@@ -951,7 +951,7 @@ func faultHostileCaches(t *testing.T, env []string) {
 	if err := os.Mkdir(subdir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	// Sparse: 65 MiB that cost nothing, over the store's 64 MiB limit.
+	// Sparse: 65 MiB that cost nothing, far over the store's 8 MiB limit.
 	if f, err := os.Create(huge); err != nil {
 		t.Fatal(err)
 	} else {

@@ -47,6 +47,8 @@ type profileParser struct {
 	read     []string
 	warnings []string
 	stack    []string // files being parsed, to catch include loops
+	files    int      // files parsed so far, a file included twice twice
+	bytes    int      // their total size
 }
 
 func (p *profileParser) warn(format string, args ...any) {
@@ -56,6 +58,16 @@ func (p *profileParser) warn(format string, args ...any) {
 // maxIncludeDepth stops runaway nesting that a loop check by name could
 // miss (e.g. through ever-longer paths to the same file).
 const maxIncludeDepth = 16
+
+// maxConfFiles and maxConfTotal bound the work of one load. Without them
+// includes that fan out without looping (ten files each including the
+// same ten, ten levels deep) parse 10^10 files and hang every krenew
+// start. A real configuration is krb5.conf and a handful of files in
+// krb5.conf.d; MIT sets no limit.
+const (
+	maxConfFiles = 256
+	maxConfTotal = 8 << 20
+)
 
 // parseFile parses one file into root. Each file, included or not, starts
 // in its own state (nothing counts before the first "[section]" line) but
@@ -73,6 +85,9 @@ func (p *profileParser) parseFile(path string, root *profNode, topLevel bool) er
 	if len(p.stack) >= maxIncludeDepth {
 		return fmt.Errorf("includes nested deeper than %d levels at %s", maxIncludeDepth, path)
 	}
+	if p.files++; p.files > maxConfFiles {
+		return fmt.Errorf("the configuration includes more than %d files (%s would be one more)", maxConfFiles, path)
+	}
 	data, err := readConfFile(path)
 	if topLevel && errors.Is(err, fs.ErrPermission) {
 		// MIT skips unreadable files silently; say so at least.
@@ -81,6 +96,9 @@ func (p *profileParser) parseFile(path string, root *profNode, topLevel bool) er
 	}
 	if err != nil {
 		return err
+	}
+	if p.bytes += len(data); p.bytes > maxConfTotal {
+		return fmt.Errorf("the configuration files add up to more than %d MiB (at %s)", maxConfTotal>>20, path)
 	}
 	p.read = append(p.read, path)
 	p.stack = append(p.stack, key)
