@@ -227,6 +227,7 @@ func TestFaultHostileNeighbours(t *testing.T) {
 	}
 
 	for _, a := range attacks {
+		t.Logf("attack: %s", a.name)
 		for _, mode := range neighbourModes {
 			fc.run()
 			fc.inject()
@@ -271,6 +272,9 @@ func TestFaultHostileNeighbours(t *testing.T) {
 	}
 	if fi, err := os.Lstat(cc); err != nil || fi.Sys().(*syscall.Stat_t).Uid != malloryUID {
 		fc.fail("root's --once -k gave the user's cache another owner: %v", err)
+	}
+	if err := faultKlist(env, "FILE:"+cc); err != nil {
+		fc.fail("after root's --once -k: %v", err)
 	}
 }
 
