@@ -415,7 +415,10 @@ func unsafeCacheFailure(cache string, e *ccache.UnsafeError, explicit bool) *fai
 		f.hint = fmt.Sprintf("anyone could have filled it; if it is yours, make it private (chmod go-w %s), else name another cache with -k", e.Path)
 	default:
 		f.msg = fmt.Sprintf("refusing %s: it is a symbolic link, and krenew follows no links in a credential cache collection", what)
-		f.hint = fmt.Sprintf("put the file or directory itself at %s, or name another cache with -k", e.Path)
+		f.hint = "name the directory itself, not a link to it, with -k or KRB5CCNAME"
+		if e.Role == "primary file" {
+			f.hint = "replace the link with the file itself (kswitch writes it), or name another cache with -k"
+		}
 	}
 	return f
 }

@@ -104,7 +104,7 @@ func TestUnsafeCacheFailure(t *testing.T) {
 		{"linked primary", "",
 			ccache.UnsafeError{Path: "/tmp/cc/primary", Role: "primary file", Reason: ccache.Symlink, User: 1000}, false,
 			"refusing /tmp/cc/primary, the primary file of credential cache collection /tmp/cc: it is a symbolic link",
-			[]string{"/tmp/cc/primary"}, ""},
+			[]string{"replace the link"}, ""},
 	} {
 		f := unsafeCacheFailure(tc.cache, &tc.e, tc.explicit)
 		if !strings.HasPrefix(f.msg, tc.msg) {
