@@ -61,7 +61,7 @@ func List(n Name, o OpenOptions) ([]Member, error) {
 	if !n.IsCollection() {
 		return listSingle(n, o)
 	}
-	n, err := refreshPrimary(n)
+	n, err := refreshPrimary(n, o)
 	if err != nil {
 		return nil, err
 	}
@@ -71,12 +71,16 @@ func List(n Name, o OpenOptions) ([]Member, error) {
 // refreshPrimary re-resolves the primary of a DIR collection, which
 // ParseName fixed in n.Path and which may have been switched since: the
 // selection must name the primary its listing saw. The other types
-// resolve their primary on every use anyway.
-func refreshPrimary(n Name) (Name, error) {
+// resolve their primary on every use anyway. The directory is checked
+// again too: it may have been created since, by someone else.
+func refreshPrimary(n Name, o OpenOptions) (Name, error) {
 	if n.Type != "DIR" {
 		return n, nil
 	}
-	primary, err := readPrimary(n.Residual)
+	if err := checkCollectionDir(n.Residual, policyFor(o)); err != nil {
+		return n, err
+	}
+	primary, err := readPrimary(n.Residual, policyFor(o))
 	if err != nil {
 		return n, err
 	}
@@ -87,7 +91,7 @@ func refreshPrimary(n Name) (Name, error) {
 func listCollection(n Name, o OpenOptions) ([]Member, error) {
 	switch n.Type {
 	case "DIR":
-		return listDir(n)
+		return listDir(n, o)
 	case "KEYRING":
 		return listKeyring(n)
 	case "KCM":
@@ -160,7 +164,7 @@ func ForPrincipal(n Name, o OpenOptions, p Principal) (Selection, error) {
 	if !n.IsCollection() {
 		return unchanged(n, o, false)
 	}
-	n, err := refreshPrimary(n)
+	n, err := refreshPrimary(n, o)
 	if err != nil {
 		return Selection{}, err
 	}
@@ -243,7 +247,7 @@ func makePrimary(n Name, o OpenOptions) error {
 	var err error
 	switch n.Type {
 	case "DIR":
-		err = switchDir(n)
+		err = switchDir(n, o)
 	case "KEYRING":
 		err = switchKeyring(n)
 	case "KCM":

@@ -19,8 +19,10 @@ const dirUniqueAttempts = 100
 
 // listDir is MIT's dcc_ptcursor: the primary cache (n.Path) if it exists,
 // then every other "tkt*" entry of the directory (sorted here; MIT takes
-// readdir's order). A missing directory is an empty collection.
-func listDir(n Name) ([]Member, error) {
+// readdir's order). A missing directory is an empty collection. A member
+// that is not the user's (ErrUnsafe) is listed as uninitialized, and
+// refused when it is used.
+func listDir(n Name, o OpenOptions) ([]Member, error) {
 	dir, primary := n.Residual, filepath.Base(n.Path)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -30,7 +32,7 @@ func listDir(n Name) ([]Member, error) {
 		return nil, fmt.Errorf("cannot list credential cache directory %s: %w", dir, err)
 	}
 	var members []Member
-	if m, ok := dirMember(filepath.Join(dir, primary)); ok {
+	if m, ok := dirMember(filepath.Join(dir, primary), o); ok {
 		m.Primary = true
 		members = append(members, m)
 	}
@@ -38,7 +40,7 @@ func listDir(n Name) ([]Member, error) {
 		if e.Name() == primary || !strings.HasPrefix(e.Name(), "tkt") || !e.Type().IsRegular() {
 			continue
 		}
-		if m, ok := dirMember(filepath.Join(dir, e.Name())); ok {
+		if m, ok := dirMember(filepath.Join(dir, e.Name()), o); ok {
 			members = append(members, m)
 		}
 	}
@@ -48,9 +50,9 @@ func listDir(n Name) ([]Member, error) {
 // dirMember reads one cache file of the collection; ok is false if it is
 // gone. A file that does not parse (such as the empty one MIT's
 // new_unique leaves until kinit fills it) is an uninitialized member.
-func dirMember(path string) (Member, bool) {
+func dirMember(path string, o OpenOptions) (Member, bool) {
 	m := Member{Name: Name{Type: "DIR", Residual: ":" + path, Path: path}}
-	c, err := (FileStore{Path: path}).Load()
+	c, err := (FileStore{Path: path, Explicit: o.Explicit}).Load()
 	if errors.Is(err, ErrNotFound) {
 		return m, false
 	}
@@ -82,10 +84,14 @@ func newDirUnique(n Name) (Name, error) {
 
 // switchDir is MIT's dcc_switch_to: the primary file is replaced whole,
 // through a temporary file and a rename, so readers see the old or the
-// new primary and never an empty file.
-func switchDir(n Name) error {
+// new primary and never an empty file. Only in the user's own directory:
+// the rename would replace whatever "primary" is there, even a link.
+func switchDir(n Name, o OpenOptions) error {
 	dir, file := filepath.Split(n.Path)
 	dir = filepath.Clean(dir)
+	if err := checkCollectionDir(dir, policyFor(o)); err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(dir, ".primary.krenew-")
 	if err != nil {
 		return err

@@ -29,6 +29,11 @@ import (
 type FileStore struct {
 	// Path is the absolute path of the cache file.
 	Path string
+	// Explicit: the cache was named explicitly (OpenOptions.Explicit), so
+	// root may read and replace it although another user owns it.
+	// Otherwise a cache file someone else owns is refused (ErrUnsafe),
+	// as is one that others than its owner may write, always.
+	Explicit bool
 }
 
 // pathSentinel is an error value that also matches another error with

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/krenew/krenew/internal/osuser"
 )
@@ -116,7 +117,12 @@ var knownUnsupported = map[string]bool{
 //
 // Relative paths are made absolute against the current directory so that
 // the name keeps meaning the same file after the daemon changes directory.
-func ParseName(raw string) (Name, error) {
+//
+// A DIR collection's directory and primary file must be the user's: see
+// ErrUnsafe.
+func ParseName(raw string) (Name, error) { return parseName(raw, ownerPolicy{}) }
+
+func parseName(raw string, p ownerPolicy) (Name, error) {
 	typ, residual := "FILE", raw
 	// MIT takes a one-letter prefix for a drive letter of a FILE path.
 	if i := strings.IndexByte(raw, ':'); i >= 0 && !(i == 1 && isASCIILetter(raw[0])) {
@@ -126,7 +132,7 @@ func ParseName(raw string) (Name, error) {
 	case typ == "FILE":
 		return parseFileName(residual)
 	case typ == "DIR":
-		return parseDirName(residual)
+		return parseDirName(residual, p)
 	case typ == "KEYRING":
 		return parseKeyringName(residual)
 	case typ == "KCM":
@@ -157,9 +163,9 @@ func parseFileName(residual string) (Name, error) {
 	return Name{Type: "FILE", Residual: p, Path: p}, nil
 }
 
-func parseDirName(residual string) (Name, error) {
+func parseDirName(residual string, p ownerPolicy) (Name, error) {
 	if sub, ok := strings.CutPrefix(residual, ":"); ok {
-		return parseDirSubsidiary(sub)
+		return parseDirSubsidiary(sub, p)
 	}
 	if residual == "" {
 		return Name{}, errors.New("the DIR cache name has no directory")
@@ -168,10 +174,10 @@ func parseDirName(residual string) (Name, error) {
 	if err != nil {
 		return Name{}, err
 	}
-	if err := checkCollectionDir(dir); err != nil {
+	if err := checkCollectionDir(dir, p); err != nil {
 		return Name{}, err
 	}
-	primary, err := readPrimary(dir)
+	primary, err := readPrimary(dir, p)
 	if err != nil {
 		return Name{}, err
 	}
@@ -181,7 +187,7 @@ func parseDirName(residual string) (Name, error) {
 // parseDirSubsidiary checks what MIT checks for "DIR::path": the file has a
 // parent directory and its name starts with "tkt", the prefix MIT uses to
 // tell caches from the primary file when it lists a collection.
-func parseDirSubsidiary(path string) (Name, error) {
+func parseDirSubsidiary(path string, pol ownerPolicy) (Name, error) {
 	dir, file := filepath.Split(path)
 	if dir == "" {
 		return Name{}, fmt.Errorf("the DIR cache path %q has no parent directory", path)
@@ -193,43 +199,79 @@ func parseDirSubsidiary(path string) (Name, error) {
 	if err != nil {
 		return Name{}, err
 	}
-	if err := checkCollectionDir(filepath.Dir(p)); err != nil {
+	if err := checkCollectionDir(filepath.Dir(p), pol); err != nil {
 		return Name{}, err
 	}
 	return Name{Type: "DIR", Residual: ":" + p, Path: p}, nil
 }
 
 // checkCollectionDir rejects a collection "directory" that is something
-// else. A missing directory is fine: MIT creates it (mode 0700) when the
-// cache is first used, and so must the writer.
-func checkCollectionDir(dir string) error {
-	st, err := os.Stat(dir)
+// else, a symbolic link, or not the user's (ErrUnsafe). A missing
+// directory is fine: MIT creates it (mode 0700) when the cache is first
+// used, and so must the writer, which checks it again then. The owner and
+// mode are those of the directory opened, without following a link.
+func checkCollectionDir(dir string, p ownerPolicy) error {
+	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return collectionDirError(dir, p, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("cannot use credential cache directory %s: %w", dir, err)
+	}
+	return p.check(st, dir, roleDirectory)
+}
+
+// collectionDirError words a failed open of the collection directory; the
+// lstat only chooses the words, nothing is used through it.
+func collectionDirError(dir string, p ownerPolicy, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("cannot use credential cache directory: %w", err)
-	}
-	if !st.IsDir() {
+	fi, lerr := os.Lstat(dir)
+	switch {
+	case lerr != nil:
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return symlinkError(dir, roleDirectory)
+	case !fi.IsDir():
 		return fmt.Errorf("credential cache directory %s exists but is not a directory", dir)
+	default:
+		if uerr := p.check(fi, dir, roleDirectory); uerr != nil {
+			return uerr
+		}
 	}
-	return nil
+	return fmt.Errorf("cannot use credential cache directory: %w", err)
 }
 
 // readPrimary returns the file name stored in dir/primary, or "tkt" when
 // there is no such file yet (MIT then writes "tkt" there itself). A primary
 // file MIT would refuse is an error here too rather than a silent fallback,
-// so krenew never renews a different cache than klist shows.
-func readPrimary(dir string) (string, error) {
+// so krenew never renews a different cache than klist shows. Unlike MIT,
+// a primary file that is a symbolic link, or not the user's, is refused
+// (ErrUnsafe) before a byte of it is read: through a link, the first line
+// of any file the user can read would end up in an error message.
+func readPrimary(dir string, p ownerPolicy) (string, error) {
 	path := filepath.Join(dir, "primary")
-	f, err := os.Open(path)
+	// O_NONBLOCK: a FIFO planted as the primary must not hang the open.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "tkt", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("cannot read the primary cache of collection %s: %w", dir, err)
+		return "", primaryOpenError(dir, path, p, err)
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("cannot read the primary cache of collection %s: %w", dir, err)
+	}
+	if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", path)
+	}
+	if err := p.check(st, path, rolePrimary); err != nil {
+		return "", err
+	}
 	// MIT reads one line with fgets into 64 bytes and insists on the
 	// newline, so a longer line, or one without a newline, is invalid.
 	line, err := bufio.NewReader(io.LimitReader(f, 63)).ReadString('\n')
@@ -249,6 +291,20 @@ func readPrimary(dir string) (string, error) {
 	return name, nil
 }
 
+// primaryOpenError words a failed open of the primary file; as for the
+// directory, the lstat only chooses the words.
+func primaryOpenError(dir, path string, p ownerPolicy, err error) error {
+	if fi, lerr := os.Lstat(path); lerr == nil {
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return symlinkError(path, rolePrimary)
+		}
+		if uerr := p.check(fi, path, rolePrimary); uerr != nil {
+			return uerr
+		}
+	}
+	return fmt.Errorf("cannot read the primary cache of collection %s: %w", dir, err)
+}
+
 func absPath(p string) (string, error) {
 	a, err := filepath.Abs(p)
 	if err != nil {
@@ -260,7 +316,19 @@ func absPath(p string) (string, error) {
 // Resolve picks the cache the way kinit does: the command line, else
 // KRB5CCNAME, else krb5.conf's default_ccache_name (with its tokens
 // expanded), else MIT's built-in FILE:/tmp/krb5cc_%{uid}.
+//
+// A name from flagValue is explicit (OpenOptions.Explicit): for root, a
+// DIR collection of another user's is then accepted here, and the caller
+// must open it with Explicit set too, or Open refuses it after all.
 func Resolve(flagValue, envKRB5CCNAME, confDefault string) (Name, error) {
+	return ResolveFor(flagValue, envKRB5CCNAME, confDefault, OpenOptions{Explicit: flagValue != ""})
+}
+
+// ResolveFor is Resolve for a caller that says itself whether the name is
+// explicit (o.Explicit), such as krenew's detached child, which is always
+// given its cache on the command line but must be as strict as its parent
+// was.
+func ResolveFor(flagValue, envKRB5CCNAME, confDefault string, o OpenOptions) (Name, error) {
 	var raw, source string
 	switch {
 	case flagValue != "":
@@ -278,7 +346,7 @@ func Resolve(flagValue, envKRB5CCNAME, confDefault string) (Name, error) {
 		}
 		raw = expanded
 	}
-	n, err := ParseName(raw)
+	n, err := parseName(raw, policyFor(o))
 	if err != nil {
 		return n, fmt.Errorf("cache name %q from %s: %w", raw, source, err)
 	}

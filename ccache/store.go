@@ -47,15 +47,24 @@ type OpenOptions struct {
 	// KCMSocket is krb5.conf's kcm_socket; empty means KRB5_KCM_SOCKET from
 	// the environment, else the built-in default.
 	KCMSocket string
+	// Explicit: the cache was named explicitly (krenew -k), not found
+	// through KRB5CCNAME or the defaults. Root may then use a FILE or DIR
+	// cache that another user owns (and keeps that owner when it replaces
+	// the file), so that "sudo krenew -k FILE:/home/alice/cc" works; a
+	// cache planted where root's default cache would be is still
+	// refused. It changes nothing for other users, and nothing for
+	// KEYRING and KCM caches, whose owners the kernel and the KCM daemon
+	// enforce.
+	Explicit bool
 }
 
 // Open returns the store for a parsed cache name.
 func Open(n Name, o OpenOptions) (Store, error) {
 	switch n.Type {
 	case "FILE":
-		return FileStore{Path: n.Path}, nil
+		return FileStore{Path: n.Path, Explicit: o.Explicit}, nil
 	case "DIR":
-		return openDir(n), nil
+		return openDir(n, o), nil
 	case "KEYRING":
 		return openKeyring(n)
 	case "KCM":

@@ -21,8 +21,8 @@ type dirStore struct {
 	primaryName string
 }
 
-func openDir(n Name) Store {
-	s := dirStore{FileStore: FileStore{Path: n.Path}}
+func openDir(n Name, o OpenOptions) Store {
+	s := dirStore{FileStore: FileStore{Path: n.Path, Explicit: o.Explicit}}
 	if len(n.Residual) == 0 || n.Residual[0] != ':' {
 		s.primaryName = filepath.Base(n.Path)
 	}
@@ -36,6 +36,11 @@ func (s dirStore) Update(fn func(old *Cache) (*Cache, error)) error {
 			return fmt.Errorf("credential cache directory %s cannot be created: its parent does not exist", dir)
 		}
 		return fmt.Errorf("cannot create credential cache directory %s: %w", dir, err)
+	}
+	// Whoever made the directory, krenew writes tickets only into one
+	// that is the user's: another user may have created it first.
+	if err := checkCollectionDir(dir, s.policy()); err != nil {
+		return err
 	}
 	if err := s.FileStore.Update(fn); err != nil {
 		return err

@@ -50,6 +50,12 @@ func (s FileStore) lockedOpen(exclusive bool) (*os.File, fs.FileInfo, error) {
 			f.Close()
 			return nil, nil, &fs.PathError{Op: "open", Path: s.Path, Err: ErrNotRegular}
 		}
+		// Checked on the open file, before its contents are read or
+		// replaced: a cache planted by another user is never adopted.
+		if err := s.policy().check(fi, s.Path, roleCache); err != nil {
+			f.Close()
+			return nil, nil, err
+		}
 		if err := lockFile(f, exclusive); err != nil {
 			f.Close()
 			return nil, nil, &fs.PathError{Op: "lock", Path: s.Path, Err: err}
@@ -84,6 +90,17 @@ func (s FileStore) openError(err error) error {
 		if fi, lerr := os.Lstat(s.Path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
 			return &fs.PathError{Op: "open", Path: s.Path, Err: ErrSymlink}
 		}
+	case errors.Is(err, fs.ErrPermission):
+		// Another user's cache that is not readable is refused all the
+		// same; saying whose it is beats "permission denied". The lstat
+		// only words the error: nothing was opened.
+		if fi, lerr := os.Lstat(s.Path); lerr == nil && fi.Mode().IsRegular() {
+			if uerr := s.policy().check(fi, s.Path, roleCache); uerr != nil {
+				return uerr
+			}
+		}
 	}
 	return err
 }
+
+func (s FileStore) policy() ownerPolicy { return ownerPolicy{anyOwner: s.Explicit} }

@@ -52,7 +52,7 @@ func Keep(ctx context.Context, cfg KeepConfig) error {
 	if err != nil {
 		return err
 	}
-	store, err := ccache.Open(name, ccache.OpenOptions{KCMSocket: conf.KCMSocket})
+	store, err := ccache.Open(name, ccache.OpenOptions{KCMSocket: conf.KCMSocket, Explicit: cfg.Cache != ""})
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,10 @@ const (
 	// flagPrivateCache is internal: the -b child of a keytab command gets
 	// the private cache the parent filled from the keytab.
 	flagPrivateCache = "private-cache"
+	// flagExplicitCache is internal: the detached child always gets -k,
+	// and learns from this whether the user named the cache, which
+	// decides whether root may use another user's (ownerCheck).
+	flagExplicitCache = "explicit-cache"
 )
 
 // Strings, not typed flags, for every value krenew parses itself, so that
@@ -98,6 +102,7 @@ func newApp(action cli.ActionFunc) *cli.App {
 			&cli.StringFlag{Name: flagCommandDir, Hidden: true},
 			&cli.BoolFlag{Name: flagShareCache, Hidden: true},
 			&cli.StringFlag{Name: flagPrivateCache, Hidden: true},
+			&cli.BoolFlag{Name: flagExplicitCache, Hidden: true},
 		}),
 		Action: action,
 	}

@@ -34,7 +34,8 @@ func daemonArgs(s *session, o *options, principal ccache.Principal) []string {
 	for _, f := range []struct {
 		on   bool
 		flag string
-	}{{o.always, "-a"}, {o.exitOnError, "-x"}, {o.ignoreErrors, "-i"}, {o.syslog, "-L"}, {o.verbose, "-v"}, {o.aklog, "-t"}, {o.waitLock, "--wait-lock"}} {
+	}{{o.always, "-a"}, {o.exitOnError, "-x"}, {o.ignoreErrors, "-i"}, {o.syslog, "-L"}, {o.verbose, "-v"}, {o.aklog, "-t"}, {o.waitLock, "--wait-lock"},
+		{o.explicitCache, "--" + flagExplicitCache}} {
 		if f.on {
 			args = append(args, f.flag)
 		}
@@ -59,7 +60,7 @@ func startChild(s *session, o *options) (*daemon.Logger, ccache.Principal, error
 	}
 	log.SetVerbose(o.verbose)
 	cached, err := s.loadCache()
-	if err != nil && !o.keytabMode() {
+	if err != nil && (!o.keytabMode() || refused(err)) {
 		log.Close()
 		return nil, ccache.Principal{}, err
 	}

@@ -41,6 +41,7 @@ func carried(o *options) map[string]any {
 		"ignoreErrors": o.ignoreErrors, "syslog": o.syslog, "verbose": o.verbose, "aklog": o.aklog,
 		"waitLock": o.waitLock, "pidfile": absOrEmpty(o.pidfile), "childPidfile": absOrEmpty(o.childPidfile),
 		"hupChild": o.hupChild, "command": o.command, "shareCache": o.shareCache,
+		"explicitCache": o.explicitCache,
 	}
 }
 
@@ -67,6 +68,7 @@ func TestChildArgsRoundTrip(t *testing.T) {
 		{"-b", "-l", "10h", "-r", "3d", "-K", "30", "-H", "20", "-a", "-x", "-v", "-p", "rel.pid"},
 		{"-b", "-i", "-L", "-t", "--wait-lock"},
 		{"-bK", "60", "-f", kt, "-u", "svc/host"},
+		{"-b", "-k", "FILE:" + filepath.Join(dir, "named")},
 	}
 	for _, args := range daemonLines {
 		parent := parseArgs(t, false, args...)

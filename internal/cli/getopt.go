@@ -42,10 +42,11 @@ var getoptFlags = []getoptFlag{
 	{0, flagList, false},
 	{0, flagJSON, false},
 	{0, flagCommandDir, true},
-	{0, "share-cache", false},  // internal
-	{0, "private-cache", true}, // internal
-	{'h', "help", false},       // cli.HelpFlag, set in newApp
-	{0, "version", false},      // cli.VersionFlag, set in newApp
+	{0, "share-cache", false},    // internal
+	{0, "private-cache", true},   // internal
+	{0, "explicit-cache", false}, // internal
+	{'h', "help", false},         // cli.HelpFlag, set in newApp
+	{0, "version", false},        // cli.VersionFlag, set in newApp
 }
 
 // getoptShort and getoptLong index getoptFlags by letter and by long name.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -159,6 +160,9 @@ type failure struct {
 	// output is what a detached child wrote before it failed, shown
 	// first as the foreground would have shown it.
 	output string
+	// refused: a cache krenew will not touch at all (another user's, or
+	// one others may write), which not even a keytab run may go past.
+	refused bool
 }
 
 func (f *failure) Error() string { return f.msg }
@@ -364,7 +368,11 @@ func principalFailure(name string, err error, fromFlag bool) *failure {
 	return f
 }
 
-func cacheNameFailure(err error) *failure {
+func cacheNameFailure(err error, explicit bool) *failure {
+	var ue *ccache.UnsafeError
+	if errors.As(err, &ue) {
+		return unsafeCacheFailure("", ue, explicit)
+	}
 	if errors.Is(err, ccache.ErrUnsupportedType) {
 		return &failure{msg: err.Error(),
 			hint: "use a FILE, DIR, KEYRING or KCM cache, for example: krenew -k FILE:/tmp/krb5cc_$(id -u)"}
@@ -385,7 +393,10 @@ func processBoundFailure(name string) *failure {
 // cacheFailure phrases a read or write problem with the cache, naming it.
 func (s *session) cacheFailure(op string, err error) *failure {
 	name := s.cacheName.String()
+	var ue *ccache.UnsafeError
 	switch {
+	case errors.As(err, &ue):
+		return unsafeCacheFailure(name, ue, s.explicit)
 	case errors.Is(err, ccache.ErrKCMUnavailable):
 		// The error names the socket and the cache already.
 		return &failure{msg: err.Error(), hint: startKCMHint(kcmDaemonInstalled())}
@@ -403,6 +414,40 @@ func (s *session) cacheFailure(op string, err error) *failure {
 			hint: fmt.Sprintf("look at the file; if it is garbage, remove it (kdestroy -c %s)", name)}
 	}
 	return &failure{msg: fmt.Sprintf("cannot %s credential cache %s: %v", op, name, err)}
+}
+
+// unsafeCacheFailure refuses a cache file, collection directory or primary
+// file that another user owns or may write, or a link in a collection:
+// the attack it stops is a cache planted in /tmp with the attacker's own
+// ticket, which the victim's programs would then use. cache is the
+// cache's name once it is known ("" while the name is being resolved).
+func unsafeCacheFailure(cache string, e *ccache.UnsafeError, explicit bool) *failure {
+	what := e.Role + " " + e.Path
+	switch {
+	case e.Role == "credential cache" && cache != "":
+		what = "credential cache " + cache
+	case e.Role == "primary file":
+		what = fmt.Sprintf("%s, the primary file of credential cache collection %s", e.Path, filepath.Dir(e.Path))
+	}
+	f := &failure{refused: true}
+	switch e.Reason {
+	case ccache.NotOwned:
+		f.msg = fmt.Sprintf("refusing %s: it is owned by %s, not by %s", what, ccache.UserLabel(e.Owner), ccache.UserLabel(e.User))
+		f.hint = "another user may have put it there to make you use their tickets; name another cache with -k or KRB5CCNAME, and have it removed"
+		if e.User == 0 && !explicit {
+			f.hint += "; as root, name it with -k to renew another user's cache on purpose"
+		}
+	case ccache.WritableByOthers:
+		f.msg = fmt.Sprintf("refusing %s: other users than its owner can write to it (mode %04o)", what, e.Mode.Perm())
+		f.hint = fmt.Sprintf("anyone could have filled it; if it is yours, make it private (chmod go-w %s), else name another cache with -k", e.Path)
+	default:
+		f.msg = fmt.Sprintf("refusing %s: it is a symbolic link, and krenew follows no links in a credential cache collection", what)
+		f.hint = "name the directory itself, not a link to it, with -k or KRB5CCNAME"
+		if e.Role == "primary file" {
+			f.hint = "replace the link with the file itself (kswitch writes it), or name another cache with -k"
+		}
+	}
+	return f
 }
 
 // formatCause drops the wrappers that repeat what the message already

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -88,5 +89,62 @@ func TestHintsPointTheRightWay(t *testing.T) {
 	}
 	if h := keytabFailure(err, false).hint; strings.Contains(h, "-U") {
 		t.Errorf("keytab hint with -u names -U: %q", h)
+	}
+}
+
+// A cache, collection directory or primary file krenew will not use is
+// named with its owner and what to do; root hears about -k only when it
+// did not use it, and the failure is one a keytab run does not go past.
+func TestUnsafeCacheFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cache    string
+		e        ccache.UnsafeError
+		explicit bool
+		msg      string
+		hint     []string
+		notHint  string
+	}{
+		{"planted cache", "FILE:/tmp/krb5cc_1000",
+			ccache.UnsafeError{Path: "/tmp/krb5cc_1000", Role: "credential cache", Reason: ccache.NotOwned, Owner: 4242, User: 1000, Mode: 0o644}, false,
+			"refusing credential cache FILE:/tmp/krb5cc_1000: it is owned by uid 4242, not by uid 1000",
+			[]string{"another user may have put it there", "-k or KRB5CCNAME"}, "as root"},
+		{"planted cache for root", "FILE:/tmp/krb5cc_0",
+			ccache.UnsafeError{Path: "/tmp/krb5cc_0", Role: "credential cache", Reason: ccache.NotOwned, Owner: 4242, User: 0, Mode: 0o600}, false,
+			"refusing credential cache FILE:/tmp/krb5cc_0: it is owned by uid 4242, not by uid 0 (root)",
+			[]string{"as root, name it with -k"}, ""},
+		{"another user's collection", "",
+			ccache.UnsafeError{Path: "/tmp/cc", Role: "credential cache directory", Reason: ccache.NotOwned, Owner: 4242, User: 1000}, false,
+			"refusing credential cache directory /tmp/cc: it is owned by uid 4242",
+			[]string{"name another cache"}, ""},
+		{"writable cache, root with -k", "FILE:/tmp/cc",
+			ccache.UnsafeError{Path: "/tmp/cc", Role: "credential cache", Reason: ccache.WritableByOthers, Owner: 4242, User: 0, Mode: 0o666}, true,
+			"refusing credential cache FILE:/tmp/cc: other users than its owner can write to it (mode 0666)",
+			[]string{"chmod go-w /tmp/cc"}, "as root"},
+		{"linked primary", "",
+			ccache.UnsafeError{Path: "/tmp/cc/primary", Role: "primary file", Reason: ccache.Symlink, User: 1000}, false,
+			"refusing /tmp/cc/primary, the primary file of credential cache collection /tmp/cc: it is a symbolic link",
+			[]string{"replace the link"}, ""},
+	} {
+		f := unsafeCacheFailure(tc.cache, &tc.e, tc.explicit)
+		if !strings.HasPrefix(f.msg, tc.msg) {
+			t.Errorf("%s: message %q, want %q", tc.name, f.msg, tc.msg)
+		}
+		for _, h := range tc.hint {
+			if !strings.Contains(f.hint, h) {
+				t.Errorf("%s: hint %q lacks %q", tc.name, f.hint, h)
+			}
+		}
+		if tc.notHint != "" && strings.Contains(f.hint, tc.notHint) {
+			t.Errorf("%s: hint %q has %q", tc.name, f.hint, tc.notHint)
+		}
+		if !refused(f) || f.exitCode() != exitFailure {
+			t.Errorf("%s: not a refusal with exit 1", tc.name)
+		}
+	}
+	// The same failure, found while resolving the name.
+	err := fmt.Errorf("cache name %q from KRB5CCNAME: %w", "DIR:/tmp/cc", &ccache.UnsafeError{Path: "/tmp/cc", Role: "credential cache directory", Reason: ccache.NotOwned, Owner: 4242, User: 1000})
+	if f := cacheNameFailure(err, false); !refused(f) || !strings.Contains(f.msg, "refusing credential cache directory /tmp/cc") {
+		t.Errorf("cacheNameFailure: %q", f.msg)
 	}
 }

@@ -64,6 +64,10 @@ type options struct {
 	// privateCache is the cache a keytab command's -b child takes over
 	// from its parent (internal --private-cache).
 	privateCache string
+	// explicitCache: the user named the cache with -k (the detached
+	// child, which always gets -k, is told with --explicit-cache). Only
+	// then may root use a cache another user owns.
+	explicitCache bool
 	// happyCheck: kstart's -H without -K or a command, a one-shot check
 	// that renews (or, with a keytab, re-acquires) only when needed.
 	happyCheck bool
@@ -98,6 +102,7 @@ func parseOptions(c *cli.Context, child bool) (*options, error) {
 		json:            c.Bool(flagJSON),
 		commandDir:      c.String(flagCommandDir),
 		privateCache:    c.String(flagPrivateCache),
+		explicitCache:   c.Bool(flagExplicitCache) || c.IsSet(flagCache) && !child,
 	}
 	var err error
 	if o.lifetime, o.lifetimeSet, err = durationFlag(c, flagLifetime, "l", builtinLifetime); err != nil {

@@ -21,6 +21,8 @@ type session struct {
 	// cache picked out of a collection its primary, as kinit does; nil
 	// when there is nothing to switch.
 	makePrimary func() error
+	// explicit: the user named the cache with -k (options.explicitCache).
+	explicit bool
 }
 
 func newSession(o *options) (*session, error) {
@@ -31,24 +33,29 @@ func newSession(o *options) (*session, error) {
 	for _, w := range conf.Warnings {
 		verbosef(o, "krb5.conf: %s", w)
 	}
-	name, err := ccache.Resolve(o.cache, os.Getenv("KRB5CCNAME"), conf.DefaultCCacheName)
+	// The detached child's -k is its parent's choice, explicit only if
+	// the user's was.
+	name, err := ccache.ResolveFor(o.cache, os.Getenv("KRB5CCNAME"), conf.DefaultCCacheName, ccache.OpenOptions{Explicit: o.explicitCache})
 	if err != nil {
-		return nil, cacheNameFailure(err)
+		return nil, cacheNameFailure(err, o.explicitCache)
 	}
 	if name.ProcessBound() && (o.mode == modeDaemon && !o.foreground || o.mode == modeCommand && o.background) {
 		return nil, processBoundFailure(name.String())
 	}
-	store, err := ccache.Open(name, ccache.OpenOptions{KCMSocket: conf.KCMSocket})
+	s := &session{conf: conf, cacheName: name, client: &renew.Client{Conf: conf}, explicit: o.explicitCache}
+	store, err := ccache.Open(name, s.openOptions())
 	if err != nil {
 		return nil, cacheOpenFailure(name.String(), err)
 	}
 	ccache.Tidy(store)
-	return &session{
-		conf:      conf,
-		cacheName: name,
-		store:     store,
-		client:    &renew.Client{Conf: conf},
-	}, nil
+	s.store = store
+	return s, nil
+}
+
+// openOptions is how every cache of the session is opened: a cache the
+// user named with -k is explicit, which lets root use another user's.
+func (s *session) openOptions() ccache.OpenOptions {
+	return ccache.OpenOptions{KCMSocket: s.conf.KCMSocket, Explicit: s.explicit}
 }
 
 // principal decides whose ticket this run is about: -u, else the cache's
@@ -118,6 +125,13 @@ func (s *session) loadCache() (*ccache.Cache, error) {
 	return c, nil
 }
 
+// refused tells a cache krenew does not touch at all (another user's) from
+// one that a keytab run may write over (a corrupt one).
+func refused(err error) bool {
+	var f *failure
+	return errors.As(err, &f) && f.refused
+}
+
 // lockKey names the cache for the one-daemon-per-cache lock, canonical as
 // ccache.LockKey makes it. Stores that resolve aliases
 // (KEYRING:session:x and KEYRING:session:x:x are one cache while x is the
@@ -145,7 +159,7 @@ func (s *session) lockKey() string {
 // over the primary.
 func (s *session) settle(o *options) (*ccache.Cache, ccache.Principal, error) {
 	cached, err := s.loadCache()
-	if err != nil && !o.keytabMode() {
+	if err != nil && (!o.keytabMode() || refused(err)) {
 		return nil, ccache.Principal{}, err
 	}
 	principal, err := s.runPrincipal(o, cached)
@@ -155,12 +169,12 @@ func (s *session) settle(o *options) (*ccache.Cache, ccache.Principal, error) {
 	if !s.cacheName.IsCollection() || cached != nil && cached.DefaultPrincipal.Equal(principal) {
 		return cached, principal, nil
 	}
-	sel, err := ccache.ForPrincipal(s.cacheName, ccache.OpenOptions{KCMSocket: s.conf.KCMSocket}, principal)
+	sel, err := ccache.ForPrincipal(s.cacheName, s.openOptions(), principal)
 	if err != nil {
 		return nil, ccache.Principal{}, s.cacheFailure("read", err)
 	}
 	s.cacheName, s.store, s.makePrimary = sel.Name, sel.Store, sel.MakePrimary
-	if cached, err = s.loadCache(); err != nil && !o.keytabMode() {
+	if cached, err = s.loadCache(); err != nil && (!o.keytabMode() || refused(err)) {
 		return nil, ccache.Principal{}, err
 	}
 	return cached, principal, nil
