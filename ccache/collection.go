@@ -87,7 +87,7 @@ func refreshPrimary(n Name) (Name, error) {
 func listCollection(n Name, o OpenOptions) ([]Member, error) {
 	switch n.Type {
 	case "DIR":
-		return listDir(n)
+		return listDir(n, o)
 	case "KEYRING":
 		return listKeyring(n)
 	case "KCM":

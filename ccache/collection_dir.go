@@ -20,7 +20,7 @@ const dirUniqueAttempts = 100
 // listDir is MIT's dcc_ptcursor: the primary cache (n.Path) if it exists,
 // then every other "tkt*" entry of the directory (sorted here; MIT takes
 // readdir's order). A missing directory is an empty collection.
-func listDir(n Name) ([]Member, error) {
+func listDir(n Name, o OpenOptions) ([]Member, error) {
 	dir, primary := n.Residual, filepath.Base(n.Path)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -30,7 +30,7 @@ func listDir(n Name) ([]Member, error) {
 		return nil, fmt.Errorf("cannot list credential cache directory %s: %w", dir, err)
 	}
 	var members []Member
-	if m, ok := dirMember(filepath.Join(dir, primary)); ok {
+	if m, ok := dirMember(filepath.Join(dir, primary), o); ok {
 		m.Primary = true
 		members = append(members, m)
 	}
@@ -38,7 +38,7 @@ func listDir(n Name) ([]Member, error) {
 		if e.Name() == primary || !strings.HasPrefix(e.Name(), "tkt") || !e.Type().IsRegular() {
 			continue
 		}
-		if m, ok := dirMember(filepath.Join(dir, e.Name())); ok {
+		if m, ok := dirMember(filepath.Join(dir, e.Name()), o); ok {
 			members = append(members, m)
 		}
 	}
@@ -48,9 +48,9 @@ func listDir(n Name) ([]Member, error) {
 // dirMember reads one cache file of the collection; ok is false if it is
 // gone. A file that does not parse (such as the empty one MIT's
 // new_unique leaves until kinit fills it) is an uninitialized member.
-func dirMember(path string) (Member, bool) {
+func dirMember(path string, o OpenOptions) (Member, bool) {
 	m := Member{Name: Name{Type: "DIR", Residual: ":" + path, Path: path}}
-	c, err := (FileStore{Path: path}).Load()
+	c, err := (FileStore{Path: path, Wait: o.LockWait}).Load()
 	if errors.Is(err, ErrNotFound) {
 		return m, false
 	}

@@ -28,6 +28,9 @@ import (
 type FileStore struct {
 	// Path is the absolute path of the cache file.
 	Path string
+	// Wait bounds the wait for a lock another process holds; the zero
+	// value waits up to DefaultLockTimeout.
+	Wait LockWait
 }
 
 // pathSentinel is an error value that also matches another error with

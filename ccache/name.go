@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/krenew/krenew/internal/osuser"
 )
@@ -222,7 +223,9 @@ func checkCollectionDir(dir string) error {
 // so krenew never renews a different cache than klist shows.
 func readPrimary(dir string) (string, error) {
 	path := filepath.Join(dir, "primary")
-	f, err := os.Open(path)
+	// O_NONBLOCK: a FIFO planted as the primary file must not hang the
+	// open; it is then refused as not a regular file.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "tkt", nil
 	}
@@ -230,6 +233,9 @@ func readPrimary(dir string) (string, error) {
 		return "", fmt.Errorf("cannot read the primary cache of collection %s: %w", dir, err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", path)
+	}
 	// MIT reads one line with fgets into 64 bytes and insists on the
 	// newline, so a longer line, or one without a newline, is invalid.
 	line, err := bufio.NewReader(io.LimitReader(f, 63)).ReadString('\n')

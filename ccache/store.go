@@ -47,15 +47,17 @@ type OpenOptions struct {
 	// KCMSocket is krb5.conf's kcm_socket; empty means KRB5_KCM_SOCKET from
 	// the environment, else the built-in default.
 	KCMSocket string
+	// LockWait bounds the wait for the lock of a FILE or DIR cache.
+	LockWait LockWait
 }
 
 // Open returns the store for a parsed cache name.
 func Open(n Name, o OpenOptions) (Store, error) {
 	switch n.Type {
 	case "FILE":
-		return FileStore{Path: n.Path}, nil
+		return FileStore{Path: n.Path, Wait: o.LockWait}, nil
 	case "DIR":
-		return openDir(n), nil
+		return openDir(n, o), nil
 	case "KEYRING":
 		return openKeyring(n)
 	case "KCM":

@@ -21,8 +21,8 @@ type dirStore struct {
 	primaryName string
 }
 
-func openDir(n Name) Store {
-	s := dirStore{FileStore: FileStore{Path: n.Path}}
+func openDir(n Name, o OpenOptions) Store {
+	s := dirStore{FileStore: FileStore{Path: n.Path, Wait: o.LockWait}}
 	if len(n.Residual) == 0 || n.Residual[0] != ':' {
 		s.primaryName = filepath.Base(n.Path)
 	}
