@@ -10,6 +10,11 @@ import (
 
 // Main is the whole of krenew's main: it never returns.
 func Main() {
+	// A limit on open files the runtime cannot live with is said in one
+	// line, before the runtime's poller needs a descriptor it cannot get.
+	if err := checkOpenFiles(); err != nil {
+		os.Exit(report(err))
+	}
 	// The detached daemon is this binary again; it must finish go-daemon's
 	// handshake before anything reads stdin or parses flags.
 	if daemon.IsDaemon() {

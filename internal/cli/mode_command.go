@@ -56,7 +56,7 @@ func runCommandMode(ctx context.Context, s *session, o *options) error {
 		if keytabCache != nil {
 			args = append([]string{"--" + flagPrivateCache, keytabCache.Path}, args...)
 		}
-		pid, _, err := daemon.Detach(args, daemonStartTimeout)
+		pid, _, err := daemon.Detach(ctx, args, daemonStartTimeout)
 		if err != nil {
 			if keytabCache != nil {
 				_ = keytabCache.Remove()
@@ -252,7 +252,7 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, cc com
 	// USR1 is answered by the job, not by the engine, whose routine lines
 	// are quiet in command mode: the status must show without -v.
 	cfg.OnStatus = j.noteStatus
-	k := keeper{cfg: cfg, log: log, pidfile: o.pidfile, watch: cc.path, ready: ready}
+	k := keeper{cfg: cfg, log: log, pidfile: o.pidfile, watch: cc.path, ready: ready, startup: s.startup}
 	return k.run(j)
 }
 

@@ -21,9 +21,12 @@ type session struct {
 	// cache picked out of a collection its primary, as kinit does; nil
 	// when there is nothing to switch.
 	makePrimary func() error
+	// startup ends with the first SIGINT, SIGTERM or SIGHUP, and so does
+	// every wait for the cache's lock while it lasts.
+	startup *startup
 }
 
-func newSession(o *options) (*session, error) {
+func newSession(o *options, st *startup) (*session, error) {
 	conf, err := krb5conf.Load()
 	if err != nil {
 		return nil, krb5ConfFailure(err)
@@ -38,17 +41,20 @@ func newSession(o *options) (*session, error) {
 	if name.ProcessBound() && (o.mode == modeDaemon && !o.foreground || o.mode == modeCommand && o.background) {
 		return nil, processBoundFailure(name.String())
 	}
-	store, err := ccache.Open(name, ccache.OpenOptions{KCMSocket: conf.KCMSocket})
+	s := &session{conf: conf, cacheName: name, client: &renew.Client{Conf: conf}, startup: st}
+	store, err := ccache.Open(name, s.openOptions())
 	if err != nil {
 		return nil, cacheOpenFailure(name.String(), err)
 	}
 	ccache.Tidy(store)
-	return &session{
-		conf:      conf,
-		cacheName: name,
-		store:     store,
-		client:    &renew.Client{Conf: conf},
-	}, nil
+	s.store = store
+	return s, nil
+}
+
+// openOptions: a wait for the cache's lock ends with the start-up's first
+// signal.
+func (s *session) openOptions() ccache.OpenOptions {
+	return ccache.OpenOptions{KCMSocket: s.conf.KCMSocket, LockWait: ccache.LockWait{Cancel: s.startup.ctx.Done()}}
 }
 
 // principal decides whose ticket this run is about: -u, else the cache's
@@ -155,7 +161,7 @@ func (s *session) settle(o *options) (*ccache.Cache, ccache.Principal, error) {
 	if !s.cacheName.IsCollection() || cached != nil && cached.DefaultPrincipal.Equal(principal) {
 		return cached, principal, nil
 	}
-	sel, err := ccache.ForPrincipal(s.cacheName, ccache.OpenOptions{KCMSocket: s.conf.KCMSocket}, principal)
+	sel, err := ccache.ForPrincipal(s.cacheName, s.openOptions(), principal)
 	if err != nil {
 		return nil, ccache.Principal{}, s.cacheFailure("read", err)
 	}
