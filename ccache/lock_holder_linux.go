@@ -104,13 +104,19 @@ func ofdHolders(key string, limit int) []int {
 	return pids
 }
 
+// describeProcess names a process by its command and real uid, from
+// /proc/PID/status: the owner of /proc/PID is root for a process that made
+// itself non-dumpable, as krenew and many daemons do.
 func describeProcess(pid int) LockHolder {
 	h := LockHolder{PID: pid, UID: -1}
 	dir := filepath.Join("/proc", strconv.Itoa(pid))
 	h.Command = strings.TrimSpace(string(readProcFile(filepath.Join(dir, "comm"))))
-	if fi, err := os.Stat(dir); err == nil {
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			h.UID = int(st.Uid)
+	sc := bufio.NewScanner(bytes.NewReader(readProcFile(filepath.Join(dir, "status"))))
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) >= 2 && f[0] == "Uid:" {
+			if uid, err := strconv.Atoi(f[1]); err == nil {
+				h.UID = uid
+			}
 		}
 	}
 	return h
