@@ -80,6 +80,7 @@ func holdCacheLock(t *testing.T, path string) (pid, uid int, release func()) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), lockHolderEnv+"=1")
 	cmd.ExtraFiles = []*os.File{f}
+	cmd.Dir = "/" // nobody may not reach the test's directory
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
