@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -22,7 +23,7 @@ const dirUniqueAttempts = 100
 // readdir's order). A missing directory is an empty collection.
 func listDir(n Name, o OpenOptions) ([]Member, error) {
 	dir, primary := n.Residual, filepath.Base(n.Path)
-	entries, err := os.ReadDir(dir)
+	entries, err := readDirectory(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -43,6 +44,19 @@ func listDir(n Name, o OpenOptions) ([]Member, error) {
 		}
 	}
 	return members, nil
+}
+
+// readDirectory is os.ReadDir (sorted by name), but refuses a FIFO put
+// where the directory was instead of waiting in open for a writer.
+func readDirectory(dir string) ([]fs.DirEntry, error) {
+	d, err := openDirectory(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	entries, err := d.ReadDir(-1)
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, err
 }
 
 // dirMember reads one cache file of the collection; ok is false if it is

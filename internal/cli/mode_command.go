@@ -199,9 +199,12 @@ func inheritedStdio(ppid int) ([3]*os.File, error) {
 	var out [3]*os.File
 	for fd := range 3 {
 		path := fmt.Sprintf("/proc/%d/fd/%d", ppid, fd)
-		flag := os.O_WRONLY | os.O_APPEND
+		// O_NONBLOCK: a FIFO whose writer is gone must not hang the
+		// open; Fd below makes the descriptor blocking again for the
+		// command. O_NOCTTY: a terminal is not kept, nor made ours.
+		flag := os.O_WRONLY | os.O_APPEND | syscall.O_NONBLOCK | syscall.O_NOCTTY
 		if fd == 0 {
-			flag = os.O_RDONLY
+			flag = os.O_RDONLY | syscall.O_NONBLOCK | syscall.O_NOCTTY
 		}
 		f, err := os.OpenFile(path, flag, 0)
 		if err == nil {
