@@ -12,8 +12,11 @@ import (
 func Main() {
 	// A limit on open files the runtime cannot live with is said in one
 	// line, before the runtime's poller needs a descriptor it cannot get.
-	if err := checkOpenFiles(); err != nil {
-		os.Exit(report(err))
+	// The detached child inherits the limit its parent passed.
+	if !daemon.IsDaemon() {
+		if err := checkOpenFiles(); err != nil {
+			os.Exit(exitWith(err))
+		}
 	}
 	// The detached daemon is this binary again; it must finish go-daemon's
 	// handshake before anything reads stdin or parses flags.
