@@ -174,7 +174,7 @@ func runWaitAttack(env []string, a waitAttack) string {
 			<-done
 			since := "start"
 			if !signalled.IsZero() {
-				since = a.sig.String()
+				since = unix.SignalName(a.sig)
 			}
 			return fmt.Sprintf("still running %v after the %s, killed; it printed:\n%s", a.limit, since, out.String())
 		}
@@ -190,7 +190,7 @@ func runWaitAttack(env []string, a waitAttack) string {
 	codes, fragments := a.codes, a.fragments
 	if a.sig != 0 {
 		if signalled.IsZero() && a.mustWait {
-			return fmt.Sprintf("ended before the %s was sent; it printed:\n%s", a.sig, out.String())
+			return fmt.Sprintf("ended before the %s was sent; it printed:\n%s", unix.SignalName(a.sig), out.String())
 		}
 		if signalled.IsZero() {
 			codes, fragments = []int{1}, a.refused
@@ -386,7 +386,11 @@ func TestFaultHostileWaits(t *testing.T) {
 			fc.run()
 			fc.inject()
 			if problem := runWaitAttack(env, a); problem != "" {
-				fc.fail("%s: krenew %s (signal %v): %s", a.name, strings.Join(a.args, " "), a.sig, problem)
+				sent := "no signal"
+				if a.sig != 0 {
+					sent = unix.SignalName(a.sig) + " while it waits"
+				}
+				fc.fail("%s: krenew %s (%s): %s", a.name, strings.Join(a.args, " "), sent, problem)
 			}
 		})
 	}
