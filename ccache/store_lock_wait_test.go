@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -55,13 +56,12 @@ func startLockHolder(t *testing.T, path string) (pid int, release func()) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	released := false
+	var once sync.Once
 	release = func() {
-		if !released {
-			released = true
+		once.Do(func() {
 			stdin.Close()
 			_ = cmd.Wait()
-		}
+		})
 	}
 	t.Cleanup(release)
 	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "locked\n" {
