@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -24,7 +25,7 @@ const dirUniqueAttempts = 100
 // refused when it is used.
 func listDir(n Name, o OpenOptions) ([]Member, error) {
 	dir, primary := n.Residual, filepath.Base(n.Path)
-	entries, err := os.ReadDir(dir)
+	entries, err := readDirectory(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -47,12 +48,25 @@ func listDir(n Name, o OpenOptions) ([]Member, error) {
 	return members, nil
 }
 
+// readDirectory is os.ReadDir (sorted by name), but refuses a FIFO put
+// where the directory was instead of waiting in open for a writer.
+func readDirectory(dir string) ([]fs.DirEntry, error) {
+	d, err := openDirectory(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	entries, err := d.ReadDir(-1)
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, err
+}
+
 // dirMember reads one cache file of the collection; ok is false if it is
 // gone. A file that does not parse (such as the empty one MIT's
 // new_unique leaves until kinit fills it) is an uninitialized member.
 func dirMember(path string, o OpenOptions) (Member, bool) {
 	m := Member{Name: Name{Type: "DIR", Residual: ":" + path, Path: path}}
-	c, err := (FileStore{Path: path, Explicit: o.Explicit}).Load()
+	c, err := (FileStore{Path: path, Explicit: o.Explicit, Wait: o.LockWait}).Load()
 	if errors.Is(err, ErrNotFound) {
 		return m, false
 	}

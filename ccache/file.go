@@ -34,6 +34,10 @@ type FileStore struct {
 	// Otherwise a cache file someone else owns is refused (ErrUnsafe),
 	// as is one that others than its owner may write, always.
 	Explicit bool
+
+	// Wait bounds the wait for a lock another process holds; the zero
+	// value waits up to DefaultLockTimeout.
+	Wait LockWait
 }
 
 // pathSentinel is an error value that also matches another error with

@@ -253,8 +253,9 @@ func collectionDirError(dir string, p ownerPolicy, err error) error {
 // of any file the user can read would end up in an error message.
 func readPrimary(dir string, p ownerPolicy) (string, error) {
 	path := filepath.Join(dir, "primary")
-	// O_NONBLOCK: a FIFO planted as the primary must not hang the open.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	// O_NONBLOCK: a FIFO planted as the primary file must not hang the
+	// open; it is then refused as not a regular file.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "tkt", nil
 	}

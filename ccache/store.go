@@ -56,13 +56,16 @@ type OpenOptions struct {
 	// KEYRING and KCM caches, whose owners the kernel and the KCM daemon
 	// enforce.
 	Explicit bool
+
+	// LockWait bounds the wait for the lock of a FILE or DIR cache.
+	LockWait LockWait
 }
 
 // Open returns the store for a parsed cache name.
 func Open(n Name, o OpenOptions) (Store, error) {
 	switch n.Type {
 	case "FILE":
-		return FileStore{Path: n.Path, Explicit: o.Explicit}, nil
+		return FileStore{Path: n.Path, Explicit: o.Explicit, Wait: o.LockWait}, nil
 	case "DIR":
 		return openDir(n, o), nil
 	case "KEYRING":

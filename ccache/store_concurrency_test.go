@@ -19,6 +19,9 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if path := os.Getenv(lockHolderEnv); path != "" {
+		os.Exit(holdLock(path))
+	}
 	if path := os.Getenv(helperPathEnv); path != "" {
 		n, _ := strconv.Atoi(os.Getenv(helperCountEnv))
 		if err := hammer(FileStore{Path: path}, 2, n); err != nil {

@@ -22,7 +22,7 @@ type dirStore struct {
 }
 
 func openDir(n Name, o OpenOptions) Store {
-	s := dirStore{FileStore: FileStore{Path: n.Path, Explicit: o.Explicit}}
+	s := dirStore{FileStore: FileStore{Path: n.Path, Explicit: o.Explicit, Wait: o.LockWait}}
 	if len(n.Residual) == 0 || n.Residual[0] != ':' {
 		s.primaryName = filepath.Base(n.Path)
 	}

@@ -30,12 +30,15 @@ const maxAttempts = 10000
 //
 // O_NONBLOCK keeps open from hanging on a FIFO planted at the path; the
 // flag is harmless for regular files.
+//
+// The wait for the lock is bounded by s.Wait, over all the rounds.
 func (s FileStore) lockedOpen(exclusive bool) (*os.File, fs.FileInfo, error) {
 	flag := os.O_RDONLY
 	if exclusive {
 		// fcntl write locks need a descriptor open for writing.
 		flag = os.O_RDWR
 	}
+	w := s.Wait.start()
 	for range maxAttempts {
 		f, err := os.OpenFile(s.Path, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 		if err != nil {
@@ -56,9 +59,9 @@ func (s FileStore) lockedOpen(exclusive bool) (*os.File, fs.FileInfo, error) {
 			f.Close()
 			return nil, nil, err
 		}
-		if err := lockFile(f, exclusive); err != nil {
+		if err := s.waitLock(f, fi, exclusive, w); err != nil {
 			f.Close()
-			return nil, nil, &fs.PathError{Op: "lock", Path: s.Path, Err: err}
+			return nil, nil, err
 		}
 		now, err := os.Lstat(s.Path)
 		switch {

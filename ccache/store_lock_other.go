@@ -4,22 +4,23 @@ package ccache
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
 
-// lockFile uses flock on systems without Linux OFD locks: it is per open
+// tryLock uses flock on systems without Linux OFD locks: it is per open
 // file, so goroutines exclude each other, but it does not exclude libkrb5,
 // which uses fcntl locks there.
-func lockFile(f *os.File, exclusive bool) error {
-	how := unix.LOCK_SH
+func tryLock(f *os.File, exclusive bool) (got bool, err error) {
+	how := unix.LOCK_SH | unix.LOCK_NB
 	if exclusive {
-		how = unix.LOCK_EX
+		how = unix.LOCK_EX | unix.LOCK_NB
 	}
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return err
+		return false, err
 	}
 	var lerr error
 	if err := rc.Control(func(fd uintptr) {
@@ -29,9 +30,15 @@ func lockFile(f *os.File, exclusive bool) error {
 			}
 		}
 	}); err != nil {
-		return err
+		return false, err
 	}
-	return lerr
+	if errors.Is(lerr, unix.EWOULDBLOCK) {
+		return false, nil
+	}
+	return lerr == nil, lerr
 }
+
+// lockHolders is not known without Linux's /proc/locks.
+func lockHolders(fs.FileInfo) []LockHolder { return nil }
 
 func renameNoReplace(from, to string) error { return linkNoReplace(from, to) }

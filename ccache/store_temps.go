@@ -29,7 +29,7 @@ func Tidy(s Store) {
 
 func (s FileStore) removeStaleTemps() {
 	dir, prefix := filepath.Dir(s.Path), "."+filepath.Base(s.Path)+".krenew-"
-	d, err := os.Open(dir)
+	d, err := openDirectory(dir)
 	if err != nil {
 		return
 	}
@@ -52,6 +52,12 @@ func isTempSuffix(s string) bool {
 		}
 	}
 	return true
+}
+
+// openDirectory opens a directory the cache's path names: O_DIRECTORY refuses
+// anything else before the open can wait (on a FIFO put there instead).
+func openDirectory(dir string) (*os.File, error) {
+	return os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK, 0)
 }
 
 // removeIfStale deletes a temp whose writer is gone: nobody holds its

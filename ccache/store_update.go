@@ -208,7 +208,7 @@ func linkNoReplace(from, to string) error {
 // syncDir makes a rename or unlink durable. Some filesystems cannot fsync
 // a directory; that is not worth failing an update that already happened.
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
+	d, err := openDirectory(dir)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -90,7 +91,10 @@ var forwardTo io.Writer = os.Stderr
 // and how it ended; the child is reaped in every failure case. A ready child
 // is left running and is not reaped: the caller is expected to exit soon, so
 // that init adopts it.
-func Detach(args []string, timeout time.Duration) (pid int, payload string, err error) {
+//
+// ctx ending (Ctrl-C in the waiting parent) kills the child too: the user
+// asked for no daemon.
+func Detach(ctx context.Context, args []string, timeout time.Duration) (pid int, payload string, err error) {
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return 0, "", fmt.Errorf("cannot create handshake pipe: %w", err)
@@ -105,14 +109,14 @@ func Detach(args []string, timeout time.Duration) (pid int, payload string, err 
 	// and 2. Opening /proc/self/fd/N of a pipe yields a new descriptor for
 	// the same pipe, so the child's stdout and stderr become our pipe
 	// without go-daemon knowing.
-	ctx := &godaemon.Context{
+	dctx := &godaemon.Context{
 		LogFileName: fmt.Sprintf("/proc/self/fd/%d", wfd),
 		LogFilePerm: 0o600,
 		WorkDir:     "/",
 		Args:        append([]string{os.Args[0]}, args...),
 		Env:         daemonEnv(os.Environ()),
 	}
-	child, err := ctx.Reborn()
+	child, err := dctx.Reborn()
 	// Only the child may hold a write end from now on, or EOF never comes.
 	pw.Close()
 	if err != nil && !handoverFailed(child, err) {
@@ -128,7 +132,7 @@ func Detach(args []string, timeout time.Duration) (pid int, payload string, err 
 	}
 	w := &watch{child: child, timeout: timeout, deadline: time.NewTimer(timeout)}
 	defer w.deadline.Stop()
-	return w.run(pr)
+	return w.run(ctx, pr)
 }
 
 // handoverFailed tells a real failure to hand go-daemon's context to the
@@ -153,7 +157,7 @@ type watch struct {
 	hint     string
 }
 
-func (w *watch) run(pr *os.File) (int, string, error) {
+func (w *watch) run(ctx context.Context, pr *os.File) (int, string, error) {
 	lines := make(chan string)
 	stop := make(chan struct{})
 	defer close(stop)
@@ -187,6 +191,10 @@ func (w *watch) run(pr *os.File) (int, string, error) {
 			}
 		case <-w.deadline.C:
 			return 0, "", w.kill()
+		case <-ctx.Done():
+			killGroup(w.child)
+			_, _ = w.child.Wait()
+			return 0, "", fmt.Errorf("stopped waiting for the daemon to start: %w", ctx.Err())
 		}
 	}
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,7 +22,7 @@ import (
 // detachHelper starts the test binary through Detach in the given mode.
 func detachHelper(t *testing.T, mode string, timeout time.Duration) (int, string, error) {
 	t.Helper()
-	return Detach([]string{helperArg, mode}, timeout)
+	return Detach(context.Background(), []string{helperArg, mode}, timeout)
 }
 
 func asStartError(t *testing.T, err error) *StartError {
@@ -374,7 +375,7 @@ func TestDetachUnderLoad(t *testing.T) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
-			_, payload, err := Detach([]string{helperArg, "ready-quick"}, 30*time.Second)
+			_, payload, err := Detach(context.Background(), []string{helperArg, "ready-quick"}, 30*time.Second)
 			if err == nil && payload != "quick" {
 				err = fmt.Errorf("payload %q", payload)
 			}
@@ -418,5 +419,20 @@ func TestDaemonEnvLimitsProcessorsUnlessTheUserChose(t *testing.T) {
 	want = []string{"GOMAXPROCS=4", "B=2"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("daemonEnv with the user's GOMAXPROCS = %q, want it untouched: %q", got, want)
+	}
+}
+
+// Ctrl-C in the waiting parent (ctx ending) kills a child that is not
+// ready yet, at once rather than at the timeout.
+func TestDetachCancelKillsChild(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	start := time.Now()
+	_, _, err := Detach(ctx, []string{helperArg, "hang"}, time.Minute)
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("Detach took %v after the cancel", took)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v does not wrap context.Canceled", err)
 	}
 }

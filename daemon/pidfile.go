@@ -3,10 +3,12 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // WritePidfile writes pid to path, replacing the file in one rename so that
@@ -42,11 +44,26 @@ func WritePidfile(path string, pid int) error {
 	return nil
 }
 
+// readPidfile reads what a pid file can hold: a FIFO or a device put in
+// its place is not read (the open does not wait for a FIFO's writer), nor
+// is more than a line.
+func readPidfile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return io.ReadAll(io.LimitReader(f, 64))
+}
+
 // RemovePidfile removes path if it still holds pid. A file that is gone or
 // names another process (a newer krenew took over) is left alone and is
 // not an error.
 func RemovePidfile(path string, pid int) error {
-	b, err := os.ReadFile(path)
+	b, err := readPidfile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}

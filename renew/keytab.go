@@ -3,8 +3,11 @@ package renew
 import (
 	"context"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/jcmturner/gokrb5/v8/crypto"
@@ -24,9 +27,9 @@ type Keytab struct {
 // load reads the keytab; gokrb5's parser is not bounds-checked
 // everywhere, so a corrupt file must not take the daemon down.
 func (k Keytab) load() (kt *keytab.Keytab, err error) {
-	b, err := os.ReadFile(k.Path)
+	b, err := readKeytab(k.Path)
 	if err != nil {
-		return nil, &Error{Kind: KindKeytab, Err: fmt.Errorf("cannot read keytab %s: %w", k.Path, err)}
+		return nil, &Error{Kind: KindKeytab, Err: err}
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -38,6 +41,58 @@ func (k Keytab) load() (kt *keytab.Keytab, err error) {
 		return nil, &Error{Kind: KindKeytab, Err: fmt.Errorf("keytab %s is corrupt: %v", k.Path, err)}
 	}
 	return kt, nil
+}
+
+// MaxKeytabSize bounds what is read of a keytab. Keytabs are kilobytes
+// (a few dozen bytes per key); the bound keeps -f /dev/zero or a huge file
+// from eating memory.
+const MaxKeytabSize = 1 << 20
+
+// readKeytab reads a keytab file, which must be a regular file: O_NONBLOCK
+// keeps the open from hanging on a FIFO (which is then refused), and
+// O_NOCTTY keeps a terminal device from becoming krenew's controlling tty.
+func readKeytab(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read keytab %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read keytab %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("keytab %s is not a regular file (%s)", path, fileKind(fi.Mode()))
+	}
+	tooBig := fmt.Errorf("keytab %s is larger than %d KiB, too large for a keytab", path, MaxKeytabSize>>10)
+	if fi.Size() > MaxKeytabSize {
+		return nil, tooBig
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxKeytabSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read keytab %s: %w", path, err)
+	}
+	if len(b) > MaxKeytabSize {
+		return nil, tooBig
+	}
+	return b, nil
+}
+
+// fileKind names what a path is instead of a file, for messages.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	}
+	return "not a file"
 }
 
 // FirstPrincipal is the principal of the keytab's first entry (-U).

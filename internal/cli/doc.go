@@ -1,7 +1,11 @@
 // Package cli is krenew's command line. main.go at the repository root only
 // calls Main. Each file has one job:
 //
-//   - main.go: Main: the daemon handshake, flag parsing, then execute.
+//   - main.go: Main: the open-files limit (limits.go), the daemon
+//     handshake, flag parsing, then execute.
+//   - startup.go: the start-up's signals: SIGINT, SIGTERM or SIGHUP before
+//     the keeper takes them over cancel every wait and end the run with
+//     128 + the signal.
 //   - app.go, getopt.go, options.go, duration.go: the flags (urfave/cli),
 //     kstart's getopt forms (-H5, -bK 60), validation into options, and
 //     Kerberos durations (7d, 1h30m).

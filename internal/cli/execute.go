@@ -1,23 +1,17 @@
 package cli
 
-import (
-	"context"
-	"os"
-	"os/signal"
-	"syscall"
-)
-
 // execute runs the mode the command line selected and returns the exit
 // status. Modes return errors; exitWith reports them, here, once.
 func execute(o *options) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
+	st := beginStartup()
+	defer st.stop()
+	ctx := st.ctx
 	quiet = o.quiet
 	if o.mode == modeList {
 		// Every cache of this user's daemons: no cache of its own to open.
 		return exitWith(runList())
 	}
-	s, err := newSession(o)
+	s, err := newSession(o, st)
 	if err != nil {
 		if o.json {
 			// A check reading --status --json gets its object anyway.
@@ -25,7 +19,7 @@ func execute(o *options) int {
 				return exitWith(jerr)
 			}
 		}
-		return exitWith(err)
+		return exitWith(st.outcome(err))
 	}
 	switch o.mode {
 	case modeStatus:
@@ -39,5 +33,5 @@ func execute(o *options) int {
 	default:
 		err = runCommandMode(ctx, s, o)
 	}
-	return exitWith(err)
+	return exitWith(st.outcome(err))
 }

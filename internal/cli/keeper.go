@@ -32,6 +32,9 @@ type keeper struct {
 	// systemd is the status systemd shows once the keeper is ready; ""
 	// keeps systemd out of it (a command's unit is the command's).
 	systemd string
+	// startup hands the signals over to the keeper; a signal that came
+	// before that ends the run before anything starts.
+	startup *startup
 }
 
 // job is what runs beside the engine and ends the keeper when it ends: the
@@ -66,6 +69,11 @@ func (k *keeper) run(j job) error {
 	}
 	signals, stopSignals := daemon.NotifySignals(extra...)
 	defer stopSignals()
+	if k.startup != nil {
+		if sig := k.startup.end(); sig != 0 {
+			return interruptedFailure(sig)
+		}
+	}
 	if k.publish != nil {
 		k.publish()
 	}

@@ -10,6 +10,14 @@ import (
 
 // Main is the whole of krenew's main: it never returns.
 func Main() {
+	// A limit on open files the runtime cannot live with is said in one
+	// line, before the runtime's poller needs a descriptor it cannot get.
+	// The detached child inherits the limit its parent passed.
+	if !daemon.IsDaemon() {
+		if err := checkOpenFiles(); err != nil {
+			os.Exit(exitWith(err))
+		}
+	}
 	// The detached daemon is this binary again; it must finish go-daemon's
 	// handshake before anything reads stdin or parses flags.
 	if daemon.IsDaemon() {

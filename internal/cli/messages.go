@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/krenew/krenew/ccache"
 	"github.com/krenew/krenew/daemon"
 	"github.com/krenew/krenew/internal/escape"
@@ -394,9 +396,16 @@ func processBoundFailure(name string) *failure {
 func (s *session) cacheFailure(op string, err error) *failure {
 	name := s.cacheName.String()
 	var ue *ccache.UnsafeError
+	var busy *ccache.LockBusyError
 	switch {
 	case errors.As(err, &ue):
 		return unsafeCacheFailure(name, ue, s.explicit)
+	case errors.As(err, &busy) && busy.Canceled && s.startup != nil && s.startup.interrupted() != 0:
+		return &failure{msg: fmt.Sprintf("interrupted by %s while waiting for the lock of credential cache %s, held by %s",
+			unix.SignalName(s.startup.interrupted()), name, busy.HolderText()), code: 128 + int(s.startup.interrupted())}
+	case errors.As(err, &busy):
+		return &failure{msg: fmt.Sprintf("credential cache %s is locked by %s; gave up waiting after %s", name, busy.HolderText(), formatWait(busy.Waited)),
+			hint: "a cache lock held for seconds means a hung or hostile process: stop it, or name another cache with -k"}
 	case errors.Is(err, ccache.ErrKCMUnavailable):
 		// The error names the socket and the cache already.
 		return &failure{msg: err.Error(), hint: startKCMHint(kcmDaemonInstalled())}
@@ -448,6 +457,22 @@ func unsafeCacheFailure(cache string, e *ccache.UnsafeError, explicit bool) *fai
 		}
 	}
 	return f
+
+}
+
+// formatWait says how long a wait lasted, to the tenth of a second.
+func formatWait(d time.Duration) string { return d.Round(100 * time.Millisecond).String() }
+
+// interruptedFailure ends a start-up interrupted by sig as the signal
+// would have: 128 + its number (130 for SIGINT, 143 for SIGTERM).
+func interruptedFailure(sig syscall.Signal) *failure {
+	return &failure{msg: fmt.Sprintf("interrupted by %s", unix.SignalName(sig)), code: 128 + int(sig)}
+}
+
+// openFilesFailure is a limit on open files too low for krenew to run.
+func openFilesFailure(limit, need uint64) *failure {
+	return &failure{msg: fmt.Sprintf("the open-files limit is %d, and krenew needs at least %d", limit, need),
+		hint: fmt.Sprintf("raise it with 'ulimit -n %d' (in a systemd unit, LimitNOFILE=)", max(need, 1024))}
 }
 
 // formatCause drops the wrappers that repeat what the message already

@@ -56,7 +56,7 @@ func runCommandMode(ctx context.Context, s *session, o *options) error {
 		if keytabCache != nil {
 			args = append([]string{"--" + flagPrivateCache, keytabCache.Path}, args...)
 		}
-		pid, _, err := daemon.Detach(args, daemonStartTimeout)
+		pid, _, err := daemon.Detach(ctx, args, daemonStartTimeout)
 		if err != nil {
 			if keytabCache != nil {
 				_ = keytabCache.Remove()
@@ -199,9 +199,12 @@ func inheritedStdio(ppid int) ([3]*os.File, error) {
 	var out [3]*os.File
 	for fd := range 3 {
 		path := fmt.Sprintf("/proc/%d/fd/%d", ppid, fd)
-		flag := os.O_WRONLY | os.O_APPEND
+		// O_NONBLOCK: a FIFO whose writer is gone must not hang the
+		// open; Fd below makes the descriptor blocking again for the
+		// command. O_NOCTTY: a terminal is not kept, nor made ours.
+		flag := os.O_WRONLY | os.O_APPEND | syscall.O_NONBLOCK | syscall.O_NOCTTY
 		if fd == 0 {
-			flag = os.O_RDONLY
+			flag = os.O_RDONLY | syscall.O_NONBLOCK | syscall.O_NOCTTY
 		}
 		f, err := os.OpenFile(path, flag, 0)
 		if err == nil {
@@ -252,7 +255,7 @@ func superviseCommand(s *session, o *options, principal ccache.Principal, cc com
 	// USR1 is answered by the job, not by the engine, whose routine lines
 	// are quiet in command mode: the status must show without -v.
 	cfg.OnStatus = j.noteStatus
-	k := keeper{cfg: cfg, log: log, pidfile: o.pidfile, watch: cc.path, ready: ready}
+	k := keeper{cfg: cfg, log: log, pidfile: o.pidfile, watch: cc.path, ready: ready, startup: s.startup}
 	return k.run(j)
 }
 

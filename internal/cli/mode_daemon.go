@@ -56,7 +56,7 @@ func runDaemonMode(ctx context.Context, s *session, o *options) error {
 		}
 		return serve(ctx, s, o, principal, log, nil)
 	}
-	pid, _, err := daemon.Detach(daemonArgs(s, o, principal), daemonStartTimeout)
+	pid, _, err := daemon.Detach(ctx, daemonArgs(s, o, principal), daemonStartTimeout)
 	if err != nil {
 		// Two krenews started at once on one cache: the one that lost the
 		// race for the lock has nothing to do.
@@ -136,8 +136,10 @@ func serve(ctx context.Context, s *session, o *options, principal ccache.Princip
 		log.Infof("waiting for pid %d, which renews %s, to exit", held.PID, s.cacheName)
 		lock, err = daemon.WaitLock(ctx, s.lockKey())
 		if ctx.Err() != nil {
+			// A daemon asked to stop exits 0, waiting or not; this is
+			// not a start-up to report as interrupted.
 			log.Infof("stopped while waiting for pid %d", held.PID)
-			return nil
+			return exitCode(exitOK)
 		}
 		if err != nil {
 			log.Errorf("cannot lock %s: %v", s.cacheName, err)
@@ -161,7 +163,7 @@ func serve(ctx context.Context, s *session, o *options, principal ccache.Princip
 			RenewTill: st.RenewTill, NextRenewal: st.NextRenewal, LastError: st.LastError})
 	}
 	cfg.OnStatus = publish
-	k := keeper{cfg: cfg, log: log, pidfile: o.pidfile, watch: s.cacheName.Path, ready: ready,
+	k := keeper{cfg: cfg, log: log, pidfile: o.pidfile, watch: s.cacheName.Path, ready: ready, startup: s.startup,
 		systemd: fmt.Sprintf("renewing %s in %s", principal, s.cacheName)}
 	k.publish = func() {
 		if cached, err := s.loadCache(); err == nil && cached != nil {

@@ -23,9 +23,13 @@ type session struct {
 	makePrimary func() error
 	// explicit: the user named the cache with -k (options.explicitCache).
 	explicit bool
+
+	// startup ends with the first SIGINT, SIGTERM or SIGHUP, and so does
+	// every wait for the cache's lock while it lasts.
+	startup *startup
 }
 
-func newSession(o *options) (*session, error) {
+func newSession(o *options, st *startup) (*session, error) {
 	conf, err := krb5conf.Load()
 	if err != nil {
 		return nil, krb5ConfFailure(err)
@@ -42,7 +46,7 @@ func newSession(o *options) (*session, error) {
 	if name.ProcessBound() && (o.mode == modeDaemon && !o.foreground || o.mode == modeCommand && o.background) {
 		return nil, processBoundFailure(name.String())
 	}
-	s := &session{conf: conf, cacheName: name, client: &renew.Client{Conf: conf}, explicit: o.explicitCache}
+	s := &session{conf: conf, cacheName: name, client: &renew.Client{Conf: conf}, explicit: o.explicitCache, startup: st}
 	store, err := ccache.Open(name, s.openOptions())
 	if err != nil {
 		return nil, cacheOpenFailure(name.String(), err)
@@ -53,9 +57,10 @@ func newSession(o *options) (*session, error) {
 }
 
 // openOptions is how every cache of the session is opened: a cache the
-// user named with -k is explicit, which lets root use another user's.
+// user named with -k is explicit, which lets root use another user's; a
+// wait for the cache's lock ends with the start-up's first signal.
 func (s *session) openOptions() ccache.OpenOptions {
-	return ccache.OpenOptions{KCMSocket: s.conf.KCMSocket, Explicit: s.explicit}
+	return ccache.OpenOptions{KCMSocket: s.conf.KCMSocket, Explicit: s.explicit, LockWait: ccache.LockWait{Cancel: s.startup.ctx.Done()}}
 }
 
 // principal decides whose ticket this run is about: -u, else the cache's

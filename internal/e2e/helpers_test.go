@@ -37,6 +37,9 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv("KRENEW_TEST_SIGNAL_COUNTER"); path != "" {
 		os.Exit(signalCounter(path))
 	}
+	if os.Getenv(lockHolderEnv) != "" {
+		os.Exit(holdInheritedLock())
+	}
 	// The tests name repository files (man/, completions/, testdata) as
 	// they are seen from the top, and build the command there.
 	if err := os.Chdir(filepath.Join("..", "..")); err != nil {
