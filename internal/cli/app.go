@@ -46,6 +46,10 @@ const (
 	// flagPrivateCache is internal: the -b child of a keytab command gets
 	// the private cache the parent filled from the keytab.
 	flagPrivateCache = "private-cache"
+	// flagSupervise is internal: the fresh exec of krenew -- command
+	// that runs the command once the prompting process, which held the
+	// password, has put the ticket in place.
+	flagSupervise = "supervise"
 )
 
 // Strings, not typed flags, for every value krenew parses itself, so that
@@ -94,6 +98,7 @@ func newApp(action cli.ActionFunc) *cli.App {
 			&cli.StringFlag{Name: flagCommandDir, Hidden: true},
 			&cli.BoolFlag{Name: flagShareCache, Hidden: true},
 			&cli.StringFlag{Name: flagPrivateCache, Hidden: true},
+			&cli.BoolFlag{Name: flagSupervise, Hidden: true},
 		}),
 		Action: action,
 	}

@@ -20,6 +20,9 @@ func runDaemonMode(ctx context.Context, s *session, o *options) error {
 	if daemon.IsDaemon() {
 		return runDaemonChild(ctx, s, o)
 	}
+	if o.supervise && o.foreground {
+		return runForegroundSupervisor(ctx, s, o)
+	}
 	// The lock to look at is that of the principal's own cache, which in
 	// a collection may not be the primary.
 	if _, _, err := s.settle(o); err != nil {
@@ -38,6 +41,9 @@ func runDaemonMode(ctx context.Context, s *session, o *options) error {
 		return err
 	}
 	if o.foreground {
+		if freshExecNeeded(s) {
+			return execWithoutPassword(s, o, principal, append(daemonArgs(s, o, principal), "--"+flagForeground))
+		}
 		log, err := daemon.NewLogger(true, o.syslog)
 		if err != nil {
 			return syslogHintFailure(err)
@@ -104,6 +110,17 @@ func runDaemonChild(ctx context.Context, s *session, o *options) error {
 	}
 	defer log.Close()
 	return serve(ctx, s, o, principal, log, daemon.Ready)
+}
+
+// runForegroundSupervisor is --foreground's fresh exec after a prompt
+// (execWithoutPassword): the ticket is in the cache, so it only keeps it.
+func runForegroundSupervisor(ctx context.Context, s *session, o *options) error {
+	log, principal, err := startChild(s, o)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	return serve(ctx, s, o, principal, log, nil)
 }
 
 // serve holds the cache's lock and keeps the ticket in it until the

@@ -60,15 +60,21 @@ type options struct {
 	// privateCache is the cache a keytab command's -b child takes over
 	// from its parent (internal --private-cache).
 	privateCache string
+	// supervise: this is the fresh exec that runs the command after the
+	// prompting process got the ticket (internal --supervise).
+	supervise bool
 	// happyCheck: kstart's -H without -K or a command, a one-shot check
 	// that renews (or, with a keytab, re-acquires) only when needed.
 	happyCheck bool
 }
 
-func optionsFrom(c *cli.Context) (*options, error) { return parseOptions(c, daemon.IsDaemon()) }
+func optionsFrom(c *cli.Context) (*options, error) {
+	return parseOptions(c, daemon.IsDaemon() || c.Bool(flagSupervise))
+}
 
 // parseOptions reads the flags as the user's krenew (child false) or as
-// the detached child reads the argv its parent gave it (child true).
+// the detached child or the command's supervisor reads the argv its
+// parent gave it (child true).
 func parseOptions(c *cli.Context, child bool) (*options, error) {
 	o := &options{
 		command:         c.Args().Slice(),
@@ -94,6 +100,7 @@ func parseOptions(c *cli.Context, child bool) (*options, error) {
 		json:            c.Bool(flagJSON),
 		commandDir:      c.String(flagCommandDir),
 		privateCache:    c.String(flagPrivateCache),
+		supervise:       c.Bool(flagSupervise),
 	}
 	var err error
 	if o.lifetime, o.lifetimeSet, err = durationFlag(c, flagLifetime, "l", builtinLifetime); err != nil {

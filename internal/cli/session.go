@@ -21,6 +21,10 @@ type session struct {
 	// cache picked out of a collection its primary, as kinit does; nil
 	// when there is nothing to switch.
 	makePrimary func() error
+	// heldPassword: this process read the password. What was derived
+	// from it is wiped, but a process that runs on for days is better a
+	// fresh exec that never had it (command mode's supervisor).
+	heldPassword bool
 }
 
 func newSession(o *options) (*session, error) {
