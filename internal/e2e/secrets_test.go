@@ -94,9 +94,16 @@ func TestSecretsNoPasswordEquivalents(t *testing.T) {
 		// which may run for days.
 		{name: "command supervisor", freshExec: true, start: func(t *testing.T, cc, dir string) (int, func() bool) {
 			started := filepath.Join(dir, "started")
+			// The command lets go of krenew's stderr, whose end the test
+			// waits for, and is killed with krenew.
 			b := startBackground(t, append(k.Env(), "LC_ALL=C"), password+"\n", krenewBin, "-v", "--password-stdin",
-				"-u", "dave", "-l", "1h", "-r", "2h", "-k", cc, "--", "sh", "-c", "touch "+started+"; exec sleep 120")
-			return b.cmd.Process.Pid, func() bool { _, err := os.Stat(started); return err == nil }
+				"-u", "dave", "-l", "1h", "-r", "2h", "-k", cc, "--", "sh", "-c", "echo $$ > "+started+"; exec sleep 120 >/dev/null 2>&1")
+			t.Cleanup(func() {
+				if pid := pidInFile(started); pid != 0 {
+					syscall.Kill(pid, syscall.SIGKILL)
+				}
+			})
+			return b.cmd.Process.Pid, func() bool { return pidInFile(started) != 0 }
 		}},
 		// --foreground: the process keeping the ticket, started as the
 		// one that read the password.
