@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/jcmturner/aescts/v2"
 	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/crypto/common"
 	"github.com/jcmturner/gokrb5/v8/iana/etypeID"
@@ -124,8 +125,8 @@ func mustStringToKey(t *testing.T, id int32) types.EncryptionKey {
 }
 
 // What krenew encrypts gokrb5 decrypts and the other way round; a
-// tampered or truncated message is refused; and the usage keys handed to
-// gokrb5 are cleared afterwards.
+// tampered or truncated message is refused; and the usage keys are
+// cleared afterwards.
 func TestWipingEtypeInterop(t *testing.T) {
 	msg := []byte("a timestamp, or an EncASRepPart with a session key in it")
 	for _, id := range passwordEtypes {
@@ -162,20 +163,52 @@ func TestWipingEtypeInterop(t *testing.T) {
 			}
 		}
 
-		w, _ := newWipingEtype(id)
-		if _, _, err := w.EncryptMessage(key.KeyValue, msg, 1); err != nil {
+		u, err := newUsageKeys(id, key.KeyValue, 1)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if len(w.derived) < 2 {
-			t.Fatalf("etype %d: %d usage keys recorded", id, len(w.derived))
-		}
-		kept := w.derived
-		w.wipe()
+		kept := [][]byte{u.ke, u.ki}
+		u.wipe()
 		for _, k := range kept {
-			if !allZero(k) {
+			if len(k) < 16 || !allZero(k) {
 				t.Errorf("etype %d: usage key %x left after wipe", id, k)
 			}
 		}
+	}
+	if _, err := encryptWiping(msg, types.EncryptionKey{KeyType: etypeID.AES256_CTS_HMAC_SHA1_96, KeyValue: make([]byte, 16)}, 1, 0); err == nil {
+		t.Error("a 16-byte key accepted for aes256")
+	}
+}
+
+// krenew's AES-CTS is jcmturner/aescts's (which gokrb5 uses) for every
+// length around the block boundaries, both ways.
+func TestCTSMatchesAescts(t *testing.T) {
+	for _, keyLen := range []int{16, 32} {
+		key := bytes.Repeat([]byte{0xa5}, keyLen)
+		for n := 1; n <= 80; n++ {
+			plain := make([]byte, n)
+			for i := range plain {
+				plain[i] = byte(i*7 + n)
+			}
+			_, want, err := aescts.Encrypt(key, make([]byte, 16), plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ctsEncrypt(key, plain)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("key %d bytes, %d bytes: %x (%v), aescts says %x", keyLen, n, got, err, want)
+			}
+			if n < 16 {
+				continue // padded to a block: not a length Kerberos sends
+			}
+			back, err := ctsDecrypt(key, got)
+			if err != nil || !bytes.Equal(back, plain) {
+				t.Fatalf("key %d bytes, %d bytes: decrypted to %x (%v)", keyLen, n, back, err)
+			}
+		}
+	}
+	if _, err := ctsDecrypt(make([]byte, 16), make([]byte, 15)); err == nil {
+		t.Error("15-byte ciphertext accepted")
 	}
 }
 
