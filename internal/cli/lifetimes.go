@@ -91,8 +91,9 @@ func (s *session) resolveLifetimes(o *options, realm string) error {
 		return lifetimesFailure(r, l)
 	}
 	o.lifetime, o.renewable, o.lifetimesResolved = l.value, r.value, true
-	// The detached child is given both as flags; its parent said it.
-	if !daemon.IsDaemon() {
+	// The detached child and the fresh exec after a prompt are given both
+	// as flags; the krenew before them said it.
+	if !daemon.IsDaemon() && !o.supervise {
 		verbosef(o, "%s", lifetimeSourceLine(lifetimeKnobL, l))
 		verbosef(o, "%s", lifetimeSourceLine(lifetimeKnobR, r))
 	}
