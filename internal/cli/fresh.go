@@ -9,11 +9,11 @@ import (
 
 // freshExecNeeded: this process read the password and is about to run on
 // (the command's supervisor, --foreground) for as long as the ticket is
-// kept, which may be days. Everything derived from the password that
-// krenew can reach is wiped, but gokrb5 and the Go runtime leave copies
-// of keys derived from it in memory nobody can clear; a fresh exec leaves
-// none. A process-bound cache (KEYRING:process:) would not survive the
-// exec, so with one krenew stays the process it is.
+// kept, which may be days. Everything krenew derives from the password
+// is wiped (package renew), but the Go runtime may have left copies on
+// stacks nobody can clear; a fresh exec leaves none. A process-bound
+// cache (KEYRING:process:) would not survive the exec, so with one krenew
+// stays the process it is.
 func freshExecNeeded(s *session) bool {
 	return s.heldPassword && !s.cacheName.ProcessBound()
 }
