@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/iana"
 	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
 	"github.com/jcmturner/gokrb5/v8/iana/flags"
@@ -127,7 +126,7 @@ func (c *Client) initial(ctx context.Context, r InitialRequest, sec secret) (cca
 			return ccache.Credential{}, &Error{Kind: KindOther, Principal: name, Realm: realm, Err: err}
 		}
 	}
-	plain, err := crypto.DecryptEncPart(rep.EncPart, key, keyusage.AS_REP_ENCPART)
+	plain, err := decryptWiping(rep.EncPart, key, keyusage.AS_REP_ENCPART)
 	if err != nil {
 		// Without pre-authentication a wrong key shows up only here.
 		return ccache.Credential{}, sec.rejected(name, realm, kvno, fmt.Errorf("cannot decrypt the KDC's reply for %s: %w", name, err))
@@ -213,7 +212,7 @@ func addEncTimestamp(req *messages.ASReq, key types.EncryptionKey) error {
 	if err != nil {
 		return err
 	}
-	ed, err := crypto.GetEncryptedData(ts, key, keyusage.AS_REQ_PA_ENC_TIMESTAMP, 0)
+	ed, err := encryptWiping(ts, key, keyusage.AS_REQ_PA_ENC_TIMESTAMP, 0)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,11 @@
 // both set up keytab re-acquisition with Config.ReacquireFromKeytab;
 // pidfiles, signals and detaching stay with the command.
 //
+// String-to-key and the AS exchange's crypto with the long-term key (key
+// derivation, AES-CTS, integrity check) are krenew's own for the AES
+// enctypes (kdf.go, keyetype.go), so that every buffer as good as the
+// password can be wiped; gokrb5 does the rest of the crypto.
+//
 // gokrb5 is used as a message codec and crypto library only. Its Client is
 // avoided on purpose: Login() keeps the password and silently re-logs-in from
 // a goroutine, its AS-REQ hard-codes a 48h renewable life, and its TCP

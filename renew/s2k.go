@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/jcmturner/gofork/x/crypto/pbkdf2"
 	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/iana/etypeID"
 	"github.com/jcmturner/gokrb5/v8/types"
@@ -72,11 +71,13 @@ func stringToKey(password []byte, etype int32, salt []byte, s2kparams []byte) (t
 			keyLen = 32 // gokrb5 reports the checksum-sized 24; the key is 256 bits
 		}
 	}
-	// PBKDF2 is called on the caller's slice; no string copy of the
-	// password exists at any point.
-	raw := pbkdf2.Key64(password, pbSalt, iter, int64(keyLen), e.GetHashFunc())
-	defer clear(raw)
-	key, err := e.DeriveKey(e.RandomToKey(raw), []byte("kerberos"))
+	// PBKDF2 runs on the caller's slice (no string copy of the password
+	// exists at any point) and, like the derivation after it, keeps every
+	// intermediate value in buffers that are wiped here.
+	tkey := make([]byte, keyLen)
+	defer clear(tkey)
+	pbkdf2Key(password, pbSalt, int(iter), tkey, e.GetHashFunc())
+	key, err := deriveKey(e, tkey, []byte("kerberos"))
 	if err != nil {
 		return types.EncryptionKey{}, err
 	}

@@ -52,6 +52,10 @@ const (
 	// and learns from this whether the user named the cache, which
 	// decides whether root may use another user's (ownerCheck).
 	flagExplicitCache = "explicit-cache"
+	// flagSupervise is internal: the fresh exec of krenew -- command
+	// that runs the command once the prompting process, which held the
+	// password, has put the ticket in place.
+	flagSupervise = "supervise"
 )
 
 // Strings, not typed flags, for every value krenew parses itself, so that
@@ -103,6 +107,7 @@ func newApp(action cli.ActionFunc) *cli.App {
 			&cli.BoolFlag{Name: flagShareCache, Hidden: true},
 			&cli.StringFlag{Name: flagPrivateCache, Hidden: true},
 			&cli.BoolFlag{Name: flagExplicitCache, Hidden: true},
+			&cli.BoolFlag{Name: flagSupervise, Hidden: true},
 		}),
 		Action: action,
 	}

@@ -102,3 +102,55 @@ func TestChildArgsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// The fresh krenew that takes over after a prompt (execWithoutPassword)
+// must behave as the process it replaces would have: parse(freshArgs) ==
+// the user's options, read the way main reads them (optionsFrom).
+func TestFreshExecArgsRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	s := &session{cacheName: ccache.Name{Type: "FILE", Residual: filepath.Join(dir, "cc"), Path: filepath.Join(dir, "cc")}}
+	alice := ccache.Principal{Realm: "R", Components: []string{"alice"}}
+	lines := [][]string{
+		{"--", "sleep", "60"},
+		{"-q", "-c", "child.pid", "-s", "-K", "5", "-p", "rel.pid", "--", "./job", "--flag"},
+		{"-k", "FILE:" + filepath.Join(dir, "shared"), "-v", "-t", "-x", "--", "true"},
+		{"--foreground", "-l", "10h", "-r", "3d", "-p", "rel.pid", "-q"},
+		{"-K", "30", "-H", "20", "-a", "-i", "-L"},
+		{"--foreground", "--wait-lock", "-H", "20"},
+	}
+	for _, args := range lines {
+		parent := parseArgs(t, false, args...)
+		var childArgs []string
+		if parent.mode == modeCommand {
+			childArgs = freshArgs(parent, commandDaemonArgs(s, parent, alice))
+		} else {
+			childArgs = freshArgs(parent, append(daemonArgs(s, parent, alice), "--"+flagForeground))
+		}
+		var child *options
+		app := newApp(func(c *cli.Context) error {
+			o, err := optionsFrom(c)
+			child = o
+			return err
+		})
+		expanded, err := expandShortOptions(childArgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := app.Run(append([]string{"krenew"}, expanded...)); err != nil {
+			t.Fatalf("krenew %q: the fresh krenew's %q: %v", args, childArgs, err)
+		}
+		want := carried(parent)
+		if cmd := parent.command; len(cmd) > 0 && filepath.Base(cmd[0]) != cmd[0] {
+			want["command"] = append([]string{absPath(cmd[0])}, cmd[1:]...)
+		}
+		want["mode"], want["foreground"], want["quiet"] = parent.mode, parent.foreground, parent.quiet
+		got := carried(child)
+		got["mode"], got["foreground"], got["quiet"] = child.mode, child.foreground, child.quiet
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("krenew %q: the fresh krenew (%q) got\n%v\nwant\n%v", args, childArgs, got, want)
+		}
+		if !child.supervise || child.principal != alice.String() || child.cache != s.cacheName.String() {
+			t.Errorf("krenew %q: the fresh krenew (supervise %v) keeps %s in %s", args, child.supervise, child.principal, child.cache)
+		}
+	}
+}

@@ -33,6 +33,9 @@
 //     order; command mode's command is a job run beside the engine.
 //   - keytab.go: keytab paths, the keytab principal, keytab acquisition.
 //   - child.go: what the detached child is given (its argv) and does first.
+//   - fresh.go: after a prompt, the fresh exec that keeps the ticket in
+//     the foreground (--foreground, a command) without the password's
+//     memory.
 //   - process.go: starting the command and reading its exit status.
 //   - idle.go, aklog.go: the idle tuning of a sleeping daemon; -t.
 //   - messages.go: every failure the user sees, the exit statuses, the

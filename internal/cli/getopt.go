@@ -45,6 +45,7 @@ var getoptFlags = []getoptFlag{
 	{0, "share-cache", false},    // internal
 	{0, "private-cache", true},   // internal
 	{0, "explicit-cache", false}, // internal
+	{0, "supervise", false},      // internal
 	{'h', "help", false},         // cli.HelpFlag, set in newApp
 	{0, "version", false},        // cli.VersionFlag, set in newApp
 }

@@ -92,8 +92,9 @@ func (s *session) resolveLifetimes(o *options, realm string) error {
 	}
 	o.lifetime, o.renewable, o.lifetimesResolved = l.value, r.value, true
 	o.lifetimeFromConfig = !o.lifetimeSet && l.from != builtinSource
-	// The detached child is given both as flags; its parent said it.
-	if !daemon.IsDaemon() {
+	// The detached child and the fresh exec after a prompt are given both
+	// as flags; the krenew before them said it.
+	if !daemon.IsDaemon() && !o.supervise {
 		verbosef(o, "%s", lifetimeSourceLine(lifetimeKnobL, l))
 		verbosef(o, "%s", lifetimeSourceLine(lifetimeKnobR, r))
 	}

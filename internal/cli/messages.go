@@ -614,6 +614,11 @@ func hostnameFailure(err error) *failure {
 	return &failure{msg: fmt.Sprintf("cannot tell this host's name: %v", err), hint: "name the principal with -u or -U"}
 }
 
+func freshExecFailure(principal, cache string, err error) *failure {
+	return &failure{msg: fmt.Sprintf("cannot restart krenew without the password in memory: %v", err),
+		hint: fmt.Sprintf("the ticket of %s is in %s; run the same krenew command again", principal, cache)}
+}
+
 func privateCacheFailure(command string, err error) *failure {
 	return &failure{msg: fmt.Sprintf("cannot create a private credential cache for %s: %v", command, err)}
 }

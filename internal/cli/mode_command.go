@@ -25,6 +25,9 @@ func runCommandMode(ctx context.Context, s *session, o *options) error {
 	if daemon.IsDaemon() {
 		return runCommandChild(s, o)
 	}
+	if o.supervise {
+		return runCommandSupervisor(s, o)
+	}
 	// A command that cannot run is reported before any prompt, and
 	// before -b sends it where nobody would see the error.
 	if _, err := exec.LookPath(o.command[0]); err != nil {
@@ -65,6 +68,9 @@ func runCommandMode(ctx context.Context, s *session, o *options) error {
 		}
 		noticef("running %s in the background with a renewed ticket of %s (krenew pid %d)", o.command[0], principal, pid)
 		return nil
+	}
+	if freshExecNeeded(s) {
+		return execWithoutPassword(s, o, principal, commandDaemonArgs(s, o, principal))
 	}
 	log, err := daemon.NewLogger(true, o.syslog)
 	if err != nil {
@@ -191,6 +197,22 @@ func runCommandChild(s *session, o *options) error {
 		return err
 	}
 	return superviseCommand(s, o, principal, cc, log, stdio, daemon.Ready)
+}
+
+// runCommandSupervisor is execWithoutPassword's fresh krenew: the ticket
+// is in the cache, so it only runs the command beside the renewals, as
+// the -b daemon does but in the foreground.
+func runCommandSupervisor(s *session, o *options) error {
+	log, principal, err := startChild(s, o)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	cc, err := commandCacheFor(s, o, nil)
+	if err != nil {
+		return err
+	}
+	return superviseCommand(s, o, principal, cc, log, [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, nil)
 }
 
 // inheritedStdio opens what the parent's fds 0-2 point at, unless that is

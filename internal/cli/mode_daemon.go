@@ -20,6 +20,9 @@ func runDaemonMode(ctx context.Context, s *session, o *options) error {
 	if daemon.IsDaemon() {
 		return runDaemonChild(ctx, s, o)
 	}
+	if o.supervise && o.foreground {
+		return runForegroundSupervisor(ctx, s, o)
+	}
 	// The lock to look at is that of the principal's own cache, which in
 	// a collection may not be the primary.
 	if _, _, err := s.settle(o); err != nil {
@@ -38,22 +41,16 @@ func runDaemonMode(ctx context.Context, s *session, o *options) error {
 		return err
 	}
 	if o.foreground {
+		if freshExecNeeded(s) {
+			return execWithoutPassword(s, o, principal, append(daemonArgs(s, o, principal), "--"+flagForeground))
+		}
 		log, err := daemon.NewLogger(true, o.syslog)
 		if err != nil {
 			return syslogHintFailure(err)
 		}
 		defer log.Close()
 		log.SetVerbose(o.verbose)
-		// The line the detached start prints, so that a foreground run
-		// does not say nothing until its first renewal, hours later.
-		if !o.waitLock {
-			if o.keytabMode() {
-				kt, _ := o.keytabPath()
-				log.Infof("keeping %s in %s authenticated from %s", principal, s.cacheName, kt)
-			} else {
-				log.Infof("renewing %s in %s until %s", principal, s.cacheName, when(tgt.RenewTill))
-			}
-		}
+		sayForegroundStart(log, s, o, principal, tgt)
 		return serve(ctx, s, o, principal, log, nil)
 	}
 	pid, _, err := daemon.Detach(ctx, daemonArgs(s, o, principal), daemonStartTimeout)
@@ -114,6 +111,37 @@ func runDaemonChild(ctx context.Context, s *session, o *options) error {
 	}
 	defer log.Close()
 	return serve(ctx, s, o, principal, log, daemon.Ready)
+}
+
+// runForegroundSupervisor is --foreground's fresh exec after a prompt
+// (execWithoutPassword): the ticket is in the cache, so it only keeps it.
+func runForegroundSupervisor(ctx context.Context, s *session, o *options) error {
+	log, principal, err := startChild(s, o)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	if cached, err := s.loadCache(); err == nil && cached != nil {
+		if tgt, ok := cached.FindTGT(); ok {
+			sayForegroundStart(log, s, o, principal, *tgt)
+		}
+	}
+	return serve(ctx, s, o, principal, log, nil)
+}
+
+// sayForegroundStart logs the line the detached start prints, so that a
+// foreground run does not say nothing until its first renewal, hours
+// later (issue 18).
+func sayForegroundStart(log *daemon.Logger, s *session, o *options, principal ccache.Principal, tgt ccache.Credential) {
+	switch {
+	case o.waitLock:
+		// serve says whom it waits for.
+	case o.keytabMode():
+		kt, _ := o.keytabPath()
+		log.Infof("keeping %s in %s authenticated from %s", principal, s.cacheName, kt)
+	default:
+		log.Infof("renewing %s in %s until %s", principal, s.cacheName, when(tgt.RenewTill))
+	}
 }
 
 // serve holds the cache's lock and keeps the ticket in it until the

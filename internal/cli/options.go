@@ -68,15 +68,21 @@ type options struct {
 	// child, which always gets -k, is told with --explicit-cache). Only
 	// then may root use a cache another user owns.
 	explicitCache bool
+	// supervise: this is the fresh exec that runs the command after the
+	// prompting process got the ticket (internal --supervise).
+	supervise bool
 	// happyCheck: kstart's -H without -K or a command, a one-shot check
 	// that renews (or, with a keytab, re-acquires) only when needed.
 	happyCheck bool
 }
 
-func optionsFrom(c *cli.Context) (*options, error) { return parseOptions(c, daemon.IsDaemon()) }
+func optionsFrom(c *cli.Context) (*options, error) {
+	return parseOptions(c, daemon.IsDaemon() || c.Bool(flagSupervise))
+}
 
 // parseOptions reads the flags as the user's krenew (child false) or as
-// the detached child reads the argv its parent gave it (child true).
+// the detached child or the command's supervisor reads the argv its
+// parent gave it (child true).
 func parseOptions(c *cli.Context, child bool) (*options, error) {
 	o := &options{
 		command:         c.Args().Slice(),
@@ -102,7 +108,10 @@ func parseOptions(c *cli.Context, child bool) (*options, error) {
 		json:            c.Bool(flagJSON),
 		commandDir:      c.String(flagCommandDir),
 		privateCache:    c.String(flagPrivateCache),
-		explicitCache:   c.Bool(flagExplicitCache) || c.IsSet(flagCache) && !child,
+		// The detached child and the fresh exec after a prompt always get
+		// -k; they are told with --explicit-cache whether the user gave it.
+		explicitCache: c.Bool(flagExplicitCache) || c.IsSet(flagCache) && !child && !c.Bool(flagSupervise),
+		supervise:     c.Bool(flagSupervise),
 	}
 	var err error
 	if o.lifetime, o.lifetimeSet, err = durationFlag(c, flagLifetime, "l", builtinLifetime); err != nil {

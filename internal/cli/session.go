@@ -27,6 +27,11 @@ type session struct {
 	// startup ends with the first SIGINT, SIGTERM or SIGHUP, and so does
 	// every wait for the cache's lock while it lasts.
 	startup *startup
+
+	// heldPassword: this process read the password. What was derived
+	// from it is wiped, but a process that runs on for days is better a
+	// fresh exec that never had it (command mode's supervisor).
+	heldPassword bool
 }
 
 func newSession(o *options, st *startup) (*session, error) {

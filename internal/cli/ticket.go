@@ -40,6 +40,7 @@ func acquire(ctx context.Context, s *session, o *options, principal ccache.Princ
 	if err != nil {
 		return ccache.Credential{}, passwordFailure(err, name)
 	}
+	s.heldPassword = true
 	requested := time.Now()
 	cred, err := s.client.Initial(ctx, o.initialRequest(principal), password)
 	prompt.Zero(password)
