@@ -28,7 +28,8 @@ func TestOddities(t *testing.T) {
 		}), false, nil},
 		{"longer, as Active Directory renews a short ticket", with(func(c *ccache.Credential) { c.EndTime = now.Add(10 * time.Hour) }), false, nil},
 		{"the same end", with(func(c *ccache.Credential) { c.EndTime = old.EndTime }), false, []oddity{oddNoLater}},
-		{"the same end, forced", with(func(c *ccache.Credential) { c.EndTime = old.EndTime }), true, nil},
+		{"the same end, forced in the second of issue", with(func(c *ccache.Credential) { c.StartTime, c.EndTime = old.StartTime, old.EndTime }), true, nil},
+		{"the same end, forced later", with(func(c *ccache.Credential) { c.EndTime = old.EndTime }), true, []oddity{oddShorter}},
 		{"an earlier end", with(func(c *ccache.Credential) { c.EndTime = old.EndTime.Add(-time.Minute) }), false, []oddity{oddNoLater}},
 		{"an earlier end, forced", with(func(c *ccache.Credential) { c.EndTime = old.EndTime.Add(-time.Minute) }), true, []oddity{oddNoLater}},
 		{"a second later, a shorter life", with(func(c *ccache.Credential) { c.EndTime = old.EndTime.Add(time.Second) }), false, []oddity{oddShorter}},
@@ -62,11 +63,14 @@ func TestPolicyOddDelay(t *testing.T) {
 		}
 	}
 	short := newTGT(t0, 40*time.Second, time.Hour)
-	if got := p.oddDelay(t0.Add(5*time.Second), short, 1); got != 34*time.Second {
-		t.Errorf("40s ticket 5s in: wait %s, want 34s (one try a second before it ends)", got)
+	if got := p.oddDelay(t0.Add(15*time.Second), short, 1); got != 24*time.Second {
+		t.Errorf("40s ticket 15s in: wait %s, want 24s (one try a second before it ends)", got)
 	}
-	if got := p.oddDelay(t0.Add(35*time.Second), short, 2); got != oddLeast {
+	if got := p.oddDelay(t0.Add(35*time.Second), short, 1); got != oddLeast {
 		t.Errorf("40s ticket 35s in: wait %s, want %s", got, oddLeast)
+	}
+	if got := p.oddDelay(t0.Add(15*time.Second), short, 2); got != time.Minute {
+		t.Errorf("40s ticket 15s in, second odd reply: wait %s, want 1m (the last try is for the first only)", got)
 	}
 }
 
@@ -161,7 +165,7 @@ func TestEngineOddRepliesAreFewAndLoggedOnce(t *testing.T) {
 	}{
 		{"default", Policy{}},
 		{"-H as long as the ticket", Policy{MinLifetime: time.Hour}},
-		{"-a -K 1s", Policy{Always: true, Interval: time.Second}},
+		{"-a -K 1", Policy{Always: true, Interval: time.Minute}},
 	}
 	for _, life := range []time.Duration{20 * time.Second, time.Minute, time.Hour} {
 		for _, pol := range policies {

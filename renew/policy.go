@@ -209,16 +209,19 @@ const (
 )
 
 // oddDelay is how long after the n-th odd reply in a row (1 for the
-// first) the next unforced request may go out. It is brought back so that
-// the ticket in hand, tgt, gets one more try a second before it ends, but
-// never below oddLeast.
+// first) the next unforced request may go out. After the first, it is
+// brought back so that the ticket in hand, tgt, gets one more try a second
+// before it ends, but never below oddLeast: a KDC that misbehaved once
+// (a max_life lowered meanwhile) costs no ticket. Only once: a KDC whose
+// every reply is odd, and extends the ticket a little, would otherwise
+// get that last try again and again.
 func (p Policy) oddDelay(now time.Time, tgt ccache.Credential, n int) time.Duration {
 	d := oddBackoffInitial
 	for i := 1; i < n && d < oddBackoffMax; i++ {
 		d *= 2
 	}
 	d = min(d, oddBackoffMax)
-	if last := tgt.EndTime.Add(-time.Second).Sub(now); last < d {
+	if last := tgt.EndTime.Add(-time.Second).Sub(now); n == 1 && last < d {
 		d = last
 	}
 	return max(d, oddLeast)

@@ -126,12 +126,12 @@ func refusingKDC(t *testing.T) string {
 	return addr
 }
 
-func timedExchange(t *testing.T, tr transport) ([]byte, string, error, time.Duration) {
+func timedExchange(t *testing.T, tr transport) (reply []byte, from string, took time.Duration, err error) {
 	t.Helper()
 	tr.step, tr.timeout = testStep, testLast
 	start := time.Now()
-	reply, from, err := tr.exchange(context.Background(), []byte("request"))
-	return reply, from, err, time.Since(start)
+	reply, from, err = tr.exchange(context.Background(), []byte("request"))
+	return reply, from, time.Since(start), err
 }
 
 // Issue 16, point 7: silent KDCs in front of one that answers cost a step
@@ -147,7 +147,7 @@ func TestTransportSilentKDCsCostAStepEach(t *testing.T) {
 		}
 		good := startAnsweringKDC(t, 0, want, want)
 		kdcs = append(kdcs, good.addr)
-		reply, from, err, took := timedExchange(t, transport{kdcs: kdcs, udpLimit: 1465})
+		reply, from, took, err := timedExchange(t, transport{kdcs: kdcs, udpLimit: 1465})
 		if err != nil || string(reply) != string(want) || from != good.addr {
 			t.Fatalf("%d silent: reply %q from %s, %v", silent, reply, from, err)
 		}
@@ -167,7 +167,7 @@ func TestTransportKeepsListeningToEarlierKDCs(t *testing.T) {
 	want := krbErrorReply(t, errorcode.KDC_ERR_C_PRINCIPAL_UNKNOWN)
 	slow := startAnsweringKDC(t, testStep*3/2, want, nil)
 	second := silentTestKDC(t)
-	reply, from, err, took := timedExchange(t, transport{kdcs: []string{slow.addr, second}, udpLimit: 1465})
+	reply, from, took, err := timedExchange(t, transport{kdcs: []string{slow.addr, second}, udpLimit: 1465})
 	if err != nil || from != slow.addr || string(reply) != string(want) {
 		t.Fatalf("reply %q from %s, %v", reply, from, err)
 	}
@@ -181,7 +181,7 @@ func TestTransportKeepsListeningToEarlierKDCs(t *testing.T) {
 func TestTransportRefusedKDCCostsNothing(t *testing.T) {
 	want := krbErrorReply(t, errorcode.KDC_ERR_C_PRINCIPAL_UNKNOWN)
 	good := startAnsweringKDC(t, 0, want, want)
-	_, from, err, took := timedExchange(t, transport{kdcs: []string{refusingKDC(t), refusingKDC(t), good.addr}, udpLimit: 1465})
+	_, from, took, err := timedExchange(t, transport{kdcs: []string{refusingKDC(t), refusingKDC(t), good.addr}, udpLimit: 1465})
 	if err != nil || from != good.addr {
 		t.Fatalf("from %s, %v", from, err)
 	}
@@ -194,7 +194,7 @@ func TestTransportRefusedKDCCostsNothing(t *testing.T) {
 // after a step per KDC and transport and the last wait, not later.
 func TestTransportAllSilent(t *testing.T) {
 	kdcs := []string{silentTestKDC(t), silentTestKDC(t)}
-	_, _, err, took := timedExchange(t, transport{kdcs: kdcs, udpLimit: 1465})
+	_, _, took, err := timedExchange(t, transport{kdcs: kdcs, udpLimit: 1465})
 	var none *errNoKDCAnswered
 	if !errors.As(err, &none) {
 		t.Fatalf("error %v, want errNoKDCAnswered", err)
@@ -217,7 +217,7 @@ func TestTransportIgnoresNonReplies(t *testing.T) {
 	want := krbErrorReply(t, errorcode.KDC_ERR_C_PRINCIPAL_UNKNOWN)
 	noise := startAnsweringKDC(t, 0, []byte("garbage"), nil)
 	good := startAnsweringKDC(t, 0, want, want)
-	reply, from, err, _ := timedExchange(t, transport{kdcs: []string{noise.addr, good.addr}, udpLimit: 1465})
+	reply, from, _, err := timedExchange(t, transport{kdcs: []string{noise.addr, good.addr}, udpLimit: 1465})
 	if err != nil || from != good.addr || string(reply) != string(want) {
 		t.Fatalf("reply %q from %s, %v", reply, from, err)
 	}
@@ -228,7 +228,7 @@ func TestTransportIgnoresNonReplies(t *testing.T) {
 func TestTransportTCP(t *testing.T) {
 	want := krbErrorReply(t, errorcode.KDC_ERR_C_PRINCIPAL_UNKNOWN)
 	big := startAnsweringKDC(t, 0, krbErrorReply(t, errorcode.KRB_ERR_RESPONSE_TOO_BIG), want)
-	reply, _, err, took := timedExchange(t, transport{kdcs: []string{big.addr}, udpLimit: 1465})
+	reply, _, took, err := timedExchange(t, transport{kdcs: []string{big.addr}, udpLimit: 1465})
 	if err != nil || string(reply) != string(want) {
 		t.Fatalf("too big: reply %q, %v", reply, err)
 	}
@@ -236,7 +236,7 @@ func TestTransportTCP(t *testing.T) {
 		t.Errorf("too big: the TCP answer took %s", took)
 	}
 	tcpOnly := startAnsweringKDC(t, 0, want, want)
-	if _, _, err, _ := timedExchange(t, transport{kdcs: []string{tcpOnly.addr}, udpLimit: 1}); err != nil {
+	if _, _, _, err := timedExchange(t, transport{kdcs: []string{tcpOnly.addr}, udpLimit: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if u, c := tcpOnly.udp.Load(), tcpOnly.tcp.Load(); u != 0 || c != 1 {
