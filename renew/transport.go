@@ -28,7 +28,7 @@ import (
 type transport struct {
 	kdcs []string
 	// Requests at least this long go over TCP first (udp_preference_limit);
-	// 1 means TCP only.
+	// 1 means all of them.
 	udpLimit int
 	// How long every attempt still open is waited for once all KDCs have
 	// been asked (zero: 3 seconds).
@@ -79,7 +79,9 @@ func (t transport) exchange(ctx context.Context, req []byte) ([]byte, string, er
 		results: make(chan attemptResult, 2*len(t.kdcs))}
 	for _, network := range []string{preferred, other} {
 		for _, kdc := range t.kdcs {
-			ex.start(network, kdc)
+			if !ex.start(network, kdc) {
+				continue // listed twice, or already asked over TCP after RESPONSE_TOO_BIG
+			}
 			if r, ok := ex.wait(step); ok {
 				return r.reply, r.kdc, nil
 			}
@@ -117,10 +119,12 @@ type exchangeState struct {
 	failed   []error
 }
 
-func (ex *exchangeState) start(network, kdc string) {
+// start sends the request to kdc over network, unless that was done
+// already (false).
+func (ex *exchangeState) start(network, kdc string) bool {
 	key := network + " " + kdc
 	if ex.started[key] {
-		return
+		return false
 	}
 	ex.started[key] = true
 	ex.live++
@@ -128,6 +132,7 @@ func (ex *exchangeState) start(network, kdc string) {
 		reply, err := attempt(ex.ctx, network, kdc, ex.req)
 		ex.results <- attemptResult{network: network, kdc: kdc, reply: reply, err: err}
 	}()
+	return true
 }
 
 // wait listens to every open attempt until one answers (ok), d has passed,

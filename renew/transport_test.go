@@ -277,3 +277,17 @@ func TestClientAsksTheKDCThatAnsweredFirst(t *testing.T) {
 		t.Errorf("a KDC no longer configured answered: %v", got)
 	}
 }
+
+// A KDC listed twice is asked once and costs one step.
+func TestTransportKDCListedTwice(t *testing.T) {
+	want := krbErrorReply(t, errorcode.KDC_ERR_C_PRINCIPAL_UNKNOWN)
+	silent := silentTestKDC(t)
+	good := startAnsweringKDC(t, 0, want, want)
+	_, from, took, err := timedExchange(t, transport{kdcs: []string{silent, silent, good.addr}, udpLimit: 1465})
+	if err != nil || from != good.addr {
+		t.Fatalf("from %s, %v", from, err)
+	}
+	if took > 2*testStep {
+		t.Errorf("a silent KDC listed twice held the exchange up for %s, want one step", took)
+	}
+}
