@@ -66,6 +66,7 @@ func confWithSilentKDCs(t *testing.T, k *testkdc.KDC, n int) string {
 // (plus slack for a loaded machine), and never more than a second per
 // silent KDC and two more.
 func TestFailoverSilentKDCsAsFastAsKinit(t *testing.T) {
+	longTest(t) // about 20 s of silent KDCs, for kinit and krenew
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	var fc faultCounts
