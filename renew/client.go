@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/jcmturner/gofork/encoding/asn1"
@@ -20,8 +22,17 @@ import (
 // krb5.conf. It holds no secret between calls.
 type Client struct {
 	Conf *krb5conf.Conf
-	// AttemptTimeout bounds each try of each KDC; zero means 3 seconds.
+	// AttemptTimeout is how long krenew still listens once it has asked
+	// every KDC of the realm (each alone for a second first, as MIT does);
+	// zero means 3 seconds.
 	AttemptTimeout time.Duration
+
+	mu sync.Mutex
+	// answered is, by realm, the KDC that answered last: it is asked first
+	// next time, so that a dead first KDC costs its second once per
+	// process, not once per exchange (an AS exchange with
+	// pre-authentication is two).
+	answered map[string]string
 }
 
 func (c *Client) transportFor(principal, realm string) (transport, error) {
@@ -40,15 +51,38 @@ func (c *Client) transportFor(principal, realm string) (transport, error) {
 // send wraps transport failures so that every caller reports an
 // unreachable KDC the same way, naming the KDCs it tried.
 func (c *Client) send(ctx context.Context, t transport, principal, realm string, req []byte) ([]byte, error) {
-	reply, err := t.exchange(ctx, req)
+	configured := t.kdcs
+	t.kdcs = c.answeredFirst(realm, t.kdcs)
+	reply, from, err := t.exchange(ctx, req)
 	if err == nil {
+		c.mu.Lock()
+		if c.answered == nil {
+			c.answered = map[string]string{}
+		}
+		c.answered[realm] = from
+		c.mu.Unlock()
 		return reply, nil
 	}
 	var none *errNoKDCAnswered
 	if errors.As(err, &none) {
-		return nil, &Error{Kind: KindKDCUnreachable, Principal: principal, Realm: realm, KDCs: t.kdcs, Err: err}
+		return nil, &Error{Kind: KindKDCUnreachable, Principal: principal, Realm: realm, KDCs: configured, Err: err}
 	}
 	return nil, &Error{Kind: KindOther, Principal: principal, Realm: realm, Err: err}
+}
+
+// answeredFirst puts the KDC of realm that answered last at the front.
+func (c *Client) answeredFirst(realm string, kdcs []string) []string {
+	c.mu.Lock()
+	last := c.answered[realm]
+	c.mu.Unlock()
+	i := slices.Index(kdcs, last)
+	if i <= 0 {
+		return kdcs
+	}
+	out := make([]string, 0, len(kdcs))
+	out = append(out, kdcs[i])
+	out = append(out, kdcs[:i]...)
+	return append(out, kdcs[i+1:]...)
 }
 
 func newNonce() (int, error) {

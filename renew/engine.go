@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -171,6 +172,14 @@ type loop struct {
 	missing  bool // the cache is gone and -i waits for it
 	force    bool // SIGALRM: renew now whatever the plan or the floor
 	needNew  bool // keytab mode: the cache has no usable ticket; acquire one
+	// After odd replies (oddity): how many in a row, no unforced request
+	// for oddWait after the last one (at oddAt), and which kinds were
+	// logged, so that a KDC that keeps answering oddly is logged once,
+	// not at every try.
+	odd       int
+	oddAt     time.Time
+	oddWait   time.Duration
+	oddLogged [oddCount]bool
 }
 
 // Run renews the principal's TGT in the store until the renewable
@@ -279,7 +288,10 @@ func (l *loop) floor(now time.Time) time.Time {
 		// must not hold the next one off for as long as the clock moved.
 		l.last = now
 	}
-	return l.cfg.Policy.notBefore(l.cur, l.last)
+	if l.oddAt.After(now) {
+		l.oddAt = now
+	}
+	return maxTime(l.cfg.Policy.notBefore(l.cur, l.last), l.oddUntil())
 }
 
 // refresh reads the cache so that kdestroy, kinit as someone else, or a
@@ -392,6 +404,11 @@ func (l *loop) renew(ctx context.Context, now time.Time, forced bool) (Outcome, 
 		if ctx.Err() != nil {
 			return Stopped, true, nil
 		}
+		if KindOf(err) == KindBadReply && !l.cfg.Policy.giveUp(l.cfg.Errors, false) {
+			// A reply krenew refused: the next one would be refused too.
+			l.oddReply(now)
+			return l.failedOnce(err, now, l.oddLogged[oddRejected])
+		}
 		if !retryable(err) && l.cfg.Acquire != nil && l.cfg.Errors != ExitOnError {
 			// A keytab can replace a ticket the KDC will not renew.
 			l.cfg.Log.Warnf("%v; getting a new ticket instead", err)
@@ -402,13 +419,18 @@ func (l *loop) renew(ctx context.Context, now time.Time, forced bool) (Outcome, 
 		return l.failed(err, now, !retryable(err))
 	}
 	l.last = now
+	kinds, phrases := oddities(l.cur, renewed, forced)
+	if len(kinds) == 0 {
+		l.odd, l.oddAt, l.oddLogged = 0, time.Time{}, [oddCount]bool{}
+	}
 	if !forced && !renewed.EndTime.After(l.cur.EndTime) {
-		// Asked within the second the ticket was issued in, or a KDC whose
-		// max_life has shrunk: the ticket in hand lasts as long, so keep it
-		// and back off as after a failure, rather than ask again at once.
-		// Not an error for -x: nothing is wrong with the ticket.
-		l.noteFailure(fmt.Errorf("the KDC renewed %s only until %s, no later than the ticket in %s", l.name,
-			stamp(renewed.EndTime), l.cfg.CacheName), now)
+		// Asked within the second the ticket was issued in, a KDC whose
+		// max_life has shrunk, or one that shortens tickets on purpose: the
+		// ticket in hand lasts as long, so keep it and back off rather than
+		// ask again at once. Not an error for -x: nothing is wrong with
+		// the ticket.
+		l.oddReply(now)
+		l.logOdd(kinds, phrases, "keeping the ticket in %s and not asking again for %s", l.cfg.CacheName, l.oddWait.Round(time.Second))
 		return Stopped, false, nil
 	}
 	werr := l.cfg.Store.Update(func(c *ccache.Cache) (*ccache.Cache, error) {
@@ -440,6 +462,10 @@ func (l *loop) renew(ctx context.Context, now time.Time, forced bool) (Outcome, 
 	l.failures, l.lastErr = 0, ""
 	l.cfg.Log.Infof("renewed %s: valid until %s, renewable until %s", l.name,
 		stamp(renewed.EndTime), stamp(renewed.RenewTill))
+	if len(kinds) > 0 {
+		l.oddReply(now)
+		l.logOdd(kinds, phrases, "not asking again for %s", l.oddWait.Round(time.Second))
+	}
 	if l.cfg.OnRenewed != nil {
 		if err := l.cfg.OnRenewed(renewed); err != nil {
 			l.cfg.Log.Warnf("%v", err)
@@ -448,6 +474,54 @@ func (l *loop) renew(ctx context.Context, now time.Time, forced bool) (Outcome, 
 	// The next turn comes at once: a final renewal may already be due, or
 	// the renewable lifetime may be used up.
 	l.plan = now
+	return Stopped, false, nil
+}
+
+// oddReply backs off after an odd reply: no unforced request for the
+// ticket in hand before oddUntil.
+func (l *loop) oddReply(now time.Time) {
+	l.odd++
+	l.oddAt, l.oddWait = now, l.cfg.Policy.oddDelay(now, l.cur, l.odd)
+	l.plan = l.floor(now)
+}
+
+// oddUntil is when the back-off after the last odd reply ends (zero:
+// there was none).
+func (l *loop) oddUntil() time.Time {
+	if l.oddAt.IsZero() {
+		return time.Time{}
+	}
+	return l.oddAt.Add(l.oddWait)
+}
+
+// logOdd warns about an odd reply once per kind and per run of odd
+// replies; later ones of kinds already reported go to the debug log.
+func (l *loop) logOdd(kinds []oddity, phrases []string, then string, a ...any) {
+	fresh := false
+	for _, k := range kinds {
+		fresh = fresh || !l.oddLogged[k]
+		l.oddLogged[k] = true
+	}
+	msg := fmt.Sprintf("the KDC's renewal of %s %s; %s", l.name, strings.Join(phrases, ", "), fmt.Sprintf(then, a...))
+	l.lastErr = msg
+	if fresh {
+		l.cfg.Log.Warnf("%s", msg)
+	} else {
+		l.cfg.Log.Debugf("%s", msg)
+	}
+}
+
+// failedOnce is failed for a failure already logged (logged): the retry
+// goes to the debug log.
+func (l *loop) failedOnce(err error, now time.Time, logged bool) (Outcome, bool, error) {
+	if !logged {
+		l.oddLogged[oddRejected] = true
+		return l.failed(err, now, false)
+	}
+	if l.cfg.Policy.giveUp(l.cfg.Errors, false) {
+		return Stopped, true, err
+	}
+	l.noteFailureTo(l.cfg.Log.Debugf, err, now)
 	return Stopped, false, nil
 }
 
@@ -462,6 +536,10 @@ func (l *loop) failed(err error, now time.Time, permanent bool) (Outcome, bool, 
 }
 
 func (l *loop) noteFailure(err error, now time.Time) {
+	l.noteFailureTo(l.cfg.Log.Warnf, err, now)
+}
+
+func (l *loop) noteFailureTo(logf func(string, ...any), err error, now time.Time) {
 	l.failures++
 	l.lastErr = err.Error()
 	delay := l.cfg.Policy.backoff(l.cur, l.failures, l.cfg.BackoffInitial, l.cfg.BackoffMax, l.cfg.Rand)
@@ -472,7 +550,7 @@ func (l *loop) noteFailure(err error, now time.Time) {
 	delay = l.cfg.Policy.retryDelay(now, delay, l.cur, floor)
 	l.retryAt = now.Add(delay)
 	l.plan = l.retryAt
-	l.cfg.Log.Warnf("%v; retrying in %s", err, delay.Round(time.Second))
+	logf("%v; retrying in %s", err, delay.Round(time.Second))
 }
 
 // sleep waits for the planned time, a signal or ctx, never longer than

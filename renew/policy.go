@@ -193,3 +193,36 @@ func (p Policy) retryDelay(now time.Time, delay time.Duration, tgt ccache.Creden
 	}
 	return delay
 }
+
+// ---- after an odd reply ----
+
+// Odd replies (see oddity) put the next unforced request for the cache
+// at least oddBackoffInitial away, doubling with each odd reply in a row
+// up to oddBackoffMax: a few requests a minute at most, whatever the KDC
+// answers. Only SIGALRM asks sooner.
+const (
+	oddBackoffInitial = 30 * time.Second
+	oddBackoffMax     = 10 * time.Minute
+	// oddLeast is the least wait after an odd reply, even for the last
+	// try before the ticket in hand ends.
+	oddLeast = 10 * time.Second
+)
+
+// oddDelay is how long after the n-th odd reply in a row (1 for the
+// first) the next unforced request may go out. After the first, it is
+// brought back so that the ticket in hand, tgt, gets one more try a second
+// before it ends, but never below oddLeast: a KDC that misbehaved once
+// (a max_life lowered meanwhile) costs no ticket. Only once: a KDC whose
+// every reply is odd, and extends the ticket a little, would otherwise
+// get that last try again and again.
+func (p Policy) oddDelay(now time.Time, tgt ccache.Credential, n int) time.Duration {
+	d := oddBackoffInitial
+	for i := 1; i < n && d < oddBackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, oddBackoffMax)
+	if last := tgt.EndTime.Add(-time.Second).Sub(now); n == 1 && last < d {
+		d = last
+	}
+	return max(d, oddLeast)
+}

@@ -263,9 +263,9 @@ func hasOpen(pid int, path string) bool {
 	return false
 }
 
-// silentKDC is a "KDC" that reads every request and answers none; asked
+// listeningSilentKDC is a "KDC" that reads every request and answers none; asked
 // says whether a request came.
-func silentKDC(t *testing.T) (addr string, asked func() bool) {
+func listeningSilentKDC(t *testing.T) (addr string, asked func() bool) {
 	t.Helper()
 	c, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -368,7 +368,7 @@ func TestFaultHostileWaits(t *testing.T) {
 	// A KDC that never answers: the start-up's wait for it ends on a
 	// signal too.
 	for i, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		kdcAddr, asked := silentKDC(t)
+		kdcAddr, asked := listeningSilentKDC(t)
 		conf := filepath.Join(dir, fmt.Sprintf("silent-%d.conf", i))
 		text := fmt.Sprintf("[libdefaults]\n default_realm = SILENT.TEST\n dns_lookup_kdc = false\n dns_lookup_realm = false\n"+
 			"[realms]\n SILENT.TEST = {\n  kdc = %s\n }\n", kdcAddr)
