@@ -136,37 +136,10 @@ func TestDaemonNeverHoldsPassword(t *testing.T) {
 
 // scanMemory reads every readable mapping of pid and reports whether
 // needle is in one, and how many bytes it read.
-func scanMemory(t *testing.T, pid int, needle []byte) (found bool, total int) {
+func scanMemory(t *testing.T, pid int, b []byte) (found bool, total int) {
 	t.Helper()
-	maps, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/maps")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem, err := os.Open("/proc/" + strconv.Itoa(pid) + "/mem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mem.Close()
-	for _, line := range strings.Split(string(maps), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 || f[1][0] != 'r' {
-			continue
-		}
-		if len(f) >= 6 && (f[5] == "[vvar]" || f[5] == "[vsyscall]") {
-			continue
-		}
-		lo, hi, _ := strings.Cut(f[0], "-")
-		start, _ := strconv.ParseUint(lo, 16, 64)
-		end, _ := strconv.ParseUint(hi, 16, 64)
-		buf := make([]byte, end-start)
-		n, _ := mem.ReadAt(buf, int64(start))
-		total += n
-		if bytes.Contains(buf[:n], needle) {
-			t.Logf("found in mapping %s", line)
-			found = true
-		}
-	}
-	return found, total
+	got, total := scanMemoryFor(t, pid, []needle{{name: "the needle", b: b}})
+	return got["the needle"], total
 }
 
 // A second krenew on the same cache says who renews it, exits 0, does
