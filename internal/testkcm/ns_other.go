@@ -11,3 +11,5 @@ import (
 func procAttr() (*syscall.SysProcAttr, error) {
 	return nil, errors.New("running a private kcm needs Linux mount namespaces")
 }
+
+func startFix(error) string { return "" }

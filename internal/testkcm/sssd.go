@@ -53,7 +53,7 @@ func StartSSSD(t testing.TB) *KCM {
 	k := &KCM{Dir: dir, Socket: filepath.Join(dir, "kcm.socket"), log: filepath.Join(dir, "kcm.log")}
 	t.Cleanup(k.Stop)
 	if err := k.startSSSD(); err != nil {
-		unavailable(t, "starting sssd-kcm (%s): %v\n%s", sssdResponder, err, k.logText())
+		unavailable(t, "starting sssd-kcm (%s): %v%s\n%s", sssdResponder, err, startFix(err), k.logText())
 	}
 	return k
 }

@@ -97,7 +97,7 @@ func Start(t testing.TB, opts Options) *KCM {
 	}
 	t.Cleanup(k.Stop)
 	if err := k.start(kcm, opts); err != nil {
-		unavailable(t, "starting %s: %v\n%s", kcm, err, k.logText())
+		unavailable(t, "starting %s: %v%s\n%s", kcm, err, startFix(err), k.logText())
 	}
 	return k
 }
