@@ -34,10 +34,15 @@ func procAttr() (*syscall.SysProcAttr, error) {
 // as in a plain chroot (issue 18: 36 tests skipped with nothing but
 // "fork/exec /bin/sh: invalid argument").
 func startFix(err error) string {
-	if !errors.Is(err, syscall.EINVAL) || rootIsMountPoint() {
-		return ""
+	switch {
+	case errors.Is(err, syscall.EINVAL) && !rootIsMountPoint():
+		return " (/ is not a mount point, so no private mount namespace can be made for the KCM daemon, as in a chroot: bind-mount the root onto itself first, mount --bind DIR DIR, then chroot DIR)"
+	case errors.Is(err, syscall.EPERM) && os.Geteuid() != 0:
+		// Not root, the daemon needs a user namespace, which the kernel
+		// refuses in a chroot and where unprivileged ones are turned off.
+		return " (this user may not create a user namespace for the KCM daemon, as in a chroot or with unprivileged user namespaces disabled: run these tests as root)"
 	}
-	return " (/ is not a mount point, so no private mount namespace can be made for the KCM daemon, as in a chroot: bind-mount the root onto itself first, mount --bind DIR DIR, then chroot DIR)"
+	return ""
 }
 
 func rootIsMountPoint() bool {
