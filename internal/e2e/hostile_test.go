@@ -29,6 +29,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/types"
 
 	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/internal/testkcm"
 )
 
 const hostileRealm = "HOSTILE.TEST"
@@ -449,6 +450,48 @@ func TestHostileUnboundedInputs(t *testing.T) {
 				fc.fail("%s: took %s and %d MiB of memory", what, took.Round(time.Millisecond), rss>>10)
 			}
 			t.Logf("%s: %s, %d MiB", what, took.Round(time.Millisecond), rss>>10)
+		}
+	}
+}
+
+// A principal name from a KCM daemon's reply reaches the terminal escaped
+// too: each hostile name is stored in a private Heimdal kcm, as a hostile
+// or confused KCM would hand it out, and krenew --status reads it there.
+func TestHostileKCMPrincipal(t *testing.T) {
+	t.Parallel()
+	var fc faultCounts
+	defer fc.report(t)
+	d := testkcm.Start(t, testkcm.Options{})
+	kdc := startHostileKDC(t)
+	env := append(os.Environ(), "LC_ALL=C", "KRB5_CONFIG="+d.Krb5Conf(t, kdc.conf(t)))
+	for i, h := range hostileTexts {
+		fc.run()
+		fc.inject()
+		p := ccache.Principal{NameType: ccache.NameTypePrincipal, Realm: hostileRealm, Components: []string{"x" + h.text}}
+		planted, err := ccache.FileStore{Path: hostileTGTCache(t, p)}.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("%d:hostile%d", os.Geteuid(), i)
+		store := &ccache.KCMStore{Name: name, Socket: d.Socket}
+		if err := store.Update(func(*ccache.Cache) (*ccache.Cache, error) { return planted, nil }); err != nil {
+			fc.fail("%s: storing it in kcm: %v", h.name, err)
+			continue
+		}
+		code, out, err := faultExec(env, t.TempDir(), "", "--status", "-k", "KCM:"+name)
+		if err != nil {
+			fc.fail("%s: %v\n%s", h.name, err, out)
+			continue
+		}
+		problems := hostileOutputProblems(out)
+		if shown := strings.ReplaceAll(h.shown, "@", `\@`); !strings.Contains(out, shown) {
+			problems = append(problems, fmt.Sprintf("the output does not show %q", shown))
+		}
+		if code != 0 {
+			problems = append(problems, fmt.Sprintf("exit status %d, want 0 (a valid ticket)", code))
+		}
+		if len(problems) > 0 {
+			fc.fail("KCM principal, %s: %s\n%.3000q", h.name, strings.Join(problems, "; "), out)
 		}
 	}
 }
