@@ -151,9 +151,9 @@ func offsetsPayload(c *Cache) ([]byte, bool) {
 }
 
 // addCredKey is MIT's add_cred_key: big_key unless the collection is
-// legacy or the kernel lacks it, else user; then the key expires with the
-// ticket, as in krcc_store.
-func addCredKey(k credKey, ring int, legacyType bool, now uint32) (int, error) {
+// legacy or the kernel lacks it, else user. Its timeout is set by
+// setKeyExpiries.
+func addCredKey(k credKey, ring int, legacyType bool) (int, error) {
 	id, err := -1, error(unix.ENODEV)
 	if !legacyType {
 		id, err = keyAdd(keyTypeBigKey, k.desc, k.payload, ring)
@@ -164,38 +164,55 @@ func addCredKey(k credKey, ring int, legacyType bool, now uint32) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("cannot store the credential for %s: %w", k.desc, err)
 	}
-	// Updating a key clears its timeout, so set it on every write.
-	if k.end > now {
-		if err := keySetTimeout(id, k.end-now); err != nil {
-			return 0, fmt.Errorf("cannot set the expiry of the credential for %s: %w", k.desc, err)
-		}
-	}
 	return id, nil
 }
 
-// setCacheExpiry is MIT's update_keyring_expiration: the cache keyring
+// cacheTimeout is MIT's update_keyring_expiration: the cache keyring
 // expires with its last ticket, or in one second if all have ended (zero
-// would mean never); without any end time it is left alone.
-func setCacheExpiry(cache int, keys []credKey, now uint32) error {
+// would mean never); ok is false without any end time, and the keyring is
+// left alone.
+func cacheTimeout(keys []credKey, now uint32) (timeout uint32, ok bool) {
 	var end uint32
 	for _, k := range keys {
 		end = max(end, k.end)
 	}
 	if end == 0 {
+		return 0, false
+	}
+	if end > now {
+		return end - now, true
+	}
+	return 1, true
+}
+
+// setKeyExpiries gives the cache keyring and each ticket key in it (ids)
+// the cache's timeout. MIT's krcc_store times each key to its own ticket,
+// but MIT's cursor gives up on the first key it cannot read ("No
+// credentials cache found"), and the kernel keeps an expired key listed
+// for minutes: a service ticket older than a renewed TGT would make the
+// whole cache unreadable once it ended. So no key may expire before its
+// keyring; an ended ticket stays readable, as in a FILE cache, and MIT
+// skips it when looking for credentials.
+func setKeyExpiries(cache int, ids []int, keys []credKey, now uint32) error {
+	timeout, ok := cacheTimeout(keys, now)
+	if !ok {
 		return nil
 	}
-	timeout := uint32(1)
-	if end > now {
-		timeout = end - now
+	for _, id := range ids {
+		// An add_key over an existing key clears its timeout, and a
+		// key kept as it was still has the one of its own ticket.
+		if err := keySetTimeout(id, timeout); err != nil && !keyGone(err) {
+			return fmt.Errorf("cannot set the expiry of credential key %d: %w", id, err)
+		}
 	}
 	return keySetTimeout(cache, timeout)
 }
 
 // writeInPlace turns the cache keyring from snap into c. Keys whose
-// payload fn left as it was are not touched, keys it changed or added are
-// written (an add_key over a key of the same type and description swaps
-// its payload atomically), then the principal, and only then are the keys
-// it dropped unlinked. A key another process added since the read is left
+// payload fn left as it was are kept (only their timeout follows the
+// cache's), keys it changed or added are written (an add_key over a key
+// of the same type and description swaps its payload atomically), then
+// the principal, and only then are the keys it dropped unlinked. A key another process added since the read is left
 // alone, as it would be had that process written after us.
 func writeInPlace(cache int, snap *keySnapshot, c *Cache, legacyType, withOffsets bool) error {
 	now := keyTime(time.Now())
@@ -208,16 +225,19 @@ func writeInPlace(cache int, snap *keySnapshot, c *Cache, legacyType, withOffset
 		}
 	}
 	keep := map[int]bool{}
+	var ids []int
 	for _, k := range keys {
 		if e := samePayload(old[k.desc], k.payload); e != nil {
 			keep[e.id] = true
+			ids = timedKey(ids, k, e.id)
 			continue
 		}
-		id, err := addCredKey(k, cache, legacyType, now)
+		id, err := addCredKey(k, cache, legacyType)
 		if err != nil {
 			return err
 		}
 		keep[id] = true
+		ids = timedKey(ids, k, id)
 	}
 	if off, ok := offsetsPayload(c); ok && withOffsets {
 		if snap.offsetsID == 0 || !bytes.Equal(snap.offsets, off) {
@@ -243,7 +263,17 @@ func writeInPlace(cache int, snap *keySnapshot, c *Cache, legacyType, withOffset
 			}
 		}
 	}
-	return setCacheExpiry(cache, keys, now)
+	return setKeyExpiries(cache, ids, keys, now)
+}
+
+// timedKey adds id to the keys whose timeout follows the cache's: those
+// of tickets. A configuration entry has no end time and, as in MIT,
+// never expires on its own.
+func timedKey(ids []int, k credKey, id int) []int {
+	if k.end == 0 {
+		return ids
+	}
+	return append(ids, id)
 }
 
 func samePayload(entries []*keyEntry, payload []byte) *keyEntry {
