@@ -314,6 +314,18 @@ func kdcFailure(err error, principal, cache string) *failure {
 	return &failure{msg: e.Error()}
 }
 
+// engineFailure is how a keeper logs the failure that ended its engine. A
+// refused account is worded as the foreground words it, with its hint, so
+// that the log says whose account and what to do, not only the KDC's code;
+// other failures keep the engine's own words.
+func engineFailure(err error, principal, cache string) (msg, hint string) {
+	if !renew.AccountRefused(err) {
+		return err.Error(), ""
+	}
+	f := kdcFailure(err, principal, cache)
+	return f.msg, f.hint
+}
+
 // accountRefused is a KDC that refuses the account itself, worded by what
 // the KDC said is wrong with it (AD says, MIT and Heimdal mostly do not).
 func accountRefused(e *renew.Error, principal string) *failure {
