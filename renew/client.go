@@ -131,6 +131,14 @@ func credentialFromReply(cname types.PrincipalName, crealm string, tkt messages.
 	if start.IsZero() {
 		start = enc.AuthTime
 	}
+	renewTill := enc.RenewTill
+	if renewTill.IsZero() && flagsToUint32(enc.Flags)&ccache.FlagRenewable != 0 {
+		// renew-till is OPTIONAL (RFC 4120 5.4.2): Heimdal and Samba AD
+		// omit it from the last renewal, keeping the RENEWABLE flag. No
+		// renewal can extend such a ticket; stored as renew-till = end, it
+		// is planned as one at its renew-till, never as year 1.
+		renewTill = enc.EndTime
+	}
 	return ccache.Credential{
 		Client:    fromPrincipalName(cname, crealm),
 		Server:    fromPrincipalName(enc.SName, enc.SRealm),
@@ -138,7 +146,7 @@ func credentialFromReply(cname types.PrincipalName, crealm string, tkt messages.
 		AuthTime:  enc.AuthTime.UTC(),
 		StartTime: start.UTC(),
 		EndTime:   enc.EndTime.UTC(),
-		RenewTill: enc.RenewTill.UTC(),
+		RenewTill: renewTill.UTC(),
 		Flags:     flagsToUint32(enc.Flags),
 		Ticket:    raw,
 	}, nil

@@ -22,4 +22,9 @@ func (WallClock) After(d time.Duration) <-chan time.Time { return time.After(d) 
 
 // stamp formats a time for log lines and messages the way the CLI does:
 // local time to the second, with the zone, year first so it sorts.
-func stamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MST") }
+func stamp(t time.Time) string {
+	if t.IsZero() { // never year 1 in a log line
+		return "never"
+	}
+	return t.Local().Format("2006-01-02 15:04:05 MST")
+}

@@ -367,9 +367,10 @@ func (l *loop) acquire(ctx context.Context, now time.Time) (Outcome, bool, error
 		if ctx.Err() != nil {
 			return Stopped, true, nil
 		}
-		// Always retried: a fixed keytab or a KDC back must be picked up
-		// without a restart. -x still means exit.
-		return l.failed(err, now, false)
+		// Retried: a fixed keytab or a KDC back must be picked up without
+		// a restart. -x still means exit, and a refused account (disabled,
+		// expired) is permanent: no keytab fixes it.
+		return l.failed(err, now, AccountRefused(err))
 	}
 	werr := l.cfg.Store.Update(func(c *ccache.Cache) (*ccache.Cache, error) {
 		if c == nil || !c.DefaultPrincipal.Equal(l.cfg.Principal) {
@@ -409,8 +410,9 @@ func (l *loop) renew(ctx context.Context, now time.Time, forced bool) (Outcome, 
 			l.oddReply(now)
 			return l.failedOnce(err, now, l.oddLogged[oddRejected])
 		}
-		if !retryable(err) && l.cfg.Acquire != nil && l.cfg.Errors != ExitOnError {
-			// A keytab can replace a ticket the KDC will not renew.
+		if !retryable(err) && !AccountRefused(err) && l.cfg.Acquire != nil && l.cfg.Errors != ExitOnError {
+			// A keytab can replace a ticket the KDC will not renew, but
+			// not get one for an account the KDC refuses.
 			l.cfg.Log.Warnf("%v; getting a new ticket instead", err)
 			l.needNew = true
 			l.plan = now

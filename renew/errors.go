@@ -40,7 +40,14 @@ type Error struct {
 	Realm     string
 	KDCs      []string // the KDCs tried, for KindKDCUnreachable
 	Code      int32    // the KRB-ERROR code, 0 when the failure was not a KDC reply
-	Err       error
+	// Account says, for KindClientRevoked, what the KDC said is wrong with
+	// the account when it said more than "revoked" (AD's NTSTATUS e-data,
+	// MIT's KDC_ERR_NAME_EXP): AccountDisabled, AccountExpired, ...
+	Account Account
+	// Renewing is set for a refused renewal (TGS), clear for a refused new
+	// ticket (AS): only the latter was shaped by -l/-r.
+	Renewing bool
+	Err      error
 }
 
 func (e *Error) Error() string {
@@ -84,7 +91,7 @@ func kindFromKRBError(code int32, renewing bool) Kind {
 		return KindUnknownPrincipal
 	case errorcode.KDC_ERR_KEY_EXPIRED:
 		return KindPasswordExpired
-	case errorcode.KDC_ERR_CLIENT_REVOKED:
+	case errorcode.KDC_ERR_CLIENT_REVOKED, errorcode.KDC_ERR_NAME_EXP:
 		return KindClientRevoked
 	case errorcode.KRB_AP_ERR_SKEW:
 		return KindClockSkew
@@ -110,11 +117,17 @@ func krbError(e messages.KRBError, principal, realm string, renewing bool) *Erro
 	if e.EText != "" && !strings.Contains(text, e.EText) {
 		text += ": " + escape.Field(e.EText)
 	}
+	kind, account := kindFromKRBError(e.ErrorCode, renewing), accountFromKRBError(e)
+	if account == AccountPasswordExpired {
+		kind = KindPasswordExpired
+	}
 	return &Error{
-		Kind:      kindFromKRBError(e.ErrorCode, renewing),
+		Kind:      kind,
 		Principal: principal,
 		Realm:     realm,
 		Code:      e.ErrorCode,
+		Account:   account,
+		Renewing:  renewing,
 		Err:       fmt.Errorf("KDC refused the request for %s: %s", principal, text),
 	}
 }

@@ -140,10 +140,11 @@ func (p Policy) sleepFor(now, plan, nextTick time.Time, maxSleep time.Duration) 
 // ---- after a failure ----
 
 // retryable: failures a later attempt can fix. An expired or
-// non-renewable ticket, or a KDC that says no to this client, cannot.
+// non-renewable ticket, or a KDC that says no to this client (its account
+// disabled, locked, expired or its password expired), cannot.
 func retryable(err error) bool {
 	switch KindOf(err) {
-	case KindTicketExpired, KindNotRenewable, KindUnknownPrincipal, KindClientRevoked, KindRealmNotConfigured:
+	case KindTicketExpired, KindNotRenewable, KindUnknownPrincipal, KindClientRevoked, KindPasswordExpired, KindRealmNotConfigured:
 		return false
 	}
 	return true

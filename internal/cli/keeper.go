@@ -95,7 +95,11 @@ func (k *keeper) run(j job) error {
 		defer sleepQuietly(&k.cfg, k.watch, k.log)()
 		k.cfg.Signals = signals
 		if _, err := renew.Run(context.Background(), k.cfg); err != nil {
-			k.log.Errorf("%v", err)
+			msg, hint := engineFailure(err, k.cfg.Principal.String(), k.cfg.CacheName)
+			k.log.Errorf("%s", msg)
+			if hint != "" {
+				k.log.Errorf("hint: %s", hint)
+			}
 			return exitCode(exitFailure)
 		}
 		return nil

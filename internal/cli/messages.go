@@ -278,8 +278,7 @@ func kdcFailure(err error, principal, cache string) *failure {
 		return &failure{msg: fmt.Sprintf("the password of %s has expired", principal),
 			hint: fmt.Sprintf("change it with 'kpasswd %s', then run krenew again", principal)}
 	case renew.KindClientRevoked:
-		return &failure{msg: fmt.Sprintf("the account %s is locked or disabled", principal),
-			hint: "ask your Kerberos administrator to unlock it"}
+		return accountRefused(e, principal)
 	case renew.KindClockSkew:
 		return &failure{msg: fmt.Sprintf("the clock of this machine differs too much from the KDC's for %s", principal),
 			hint: "synchronise the clock (for example enable chrony or systemd-timesyncd)"}
@@ -305,10 +304,47 @@ func kdcFailure(err error, principal, cache string) *failure {
 	case renew.KindKeytab:
 		return &failure{msg: e.Err.Error(), hint: "check the keytab's path and permissions (klist -k FILE lists its principals)"}
 	case renew.KindPolicy:
+		if e.Renewing { // -l/-r shaped no renewal: --once and the daemon reject them
+			return &failure{msg: fmt.Sprintf("the KDC refused to renew the ticket of %s: %v", principal, e.Err),
+				hint: "ask your Kerberos administrator"}
+		}
 		return &failure{msg: fmt.Sprintf("the KDC refused a ticket for %s: %v", principal, e.Err),
 			hint: "try a shorter -l/-r, or ask your Kerberos administrator"}
 	}
 	return &failure{msg: e.Error()}
+}
+
+// engineFailure is how a keeper logs the failure that ended its engine. A
+// refused account is worded as the foreground words it, with its hint, so
+// that the log says whose account and what to do, not only the KDC's code;
+// other failures keep the engine's own words.
+func engineFailure(err error, principal, cache string) (msg, hint string) {
+	if !renew.AccountRefused(err) {
+		return err.Error(), ""
+	}
+	f := kdcFailure(err, principal, cache)
+	return f.msg, f.hint
+}
+
+// accountRefused is a KDC that refuses the account itself, worded by what
+// the KDC said is wrong with it (AD says, MIT and Heimdal mostly do not).
+func accountRefused(e *renew.Error, principal string) *failure {
+	switch e.Account {
+	case renew.AccountDisabled:
+		return &failure{msg: fmt.Sprintf("the account %s is disabled", principal),
+			hint: "ask your Kerberos administrator to enable it"}
+	case renew.AccountLockedOut:
+		return &failure{msg: fmt.Sprintf("the account %s is locked out", principal),
+			hint: "wait for the lockout to end, or ask your Kerberos administrator to unlock it"}
+	case renew.AccountExpired:
+		return &failure{msg: fmt.Sprintf("the account %s has expired", principal),
+			hint: "ask your Kerberos administrator to extend it"}
+	case renew.AccountRestricted:
+		return &failure{msg: fmt.Sprintf("the account %s may not log on now or from this machine", principal),
+			hint: "ask your Kerberos administrator about its logon hours and workstations"}
+	}
+	return &failure{msg: fmt.Sprintf("the account %s is disabled, locked or expired", principal),
+		hint: "ask your Kerberos administrator to enable or unlock it"}
 }
 
 func realmOrUnknown(r string) string {
