@@ -140,12 +140,7 @@ func TestAccountRefused(t *testing.T) {
 func TestRenewalWithoutRenewTill(t *testing.T) {
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
-	ktPath := filepath.Join(k.Dir, "krbtgt.keytab")
-	k.Kadmin(t, "ktadd -norandkey -k "+ktPath+" krbtgt/"+testkdc.Realm)
-	kt, err := keytab.Load(ktPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kt := krbtgtKeytab(t, k)
 	p := startHostileProxy(t, k, kt, func(view, enc *messages.EncKDCRepPart, _ *messages.TGSRep) {
 		enc.RenewTill = time.Time{}
 	})

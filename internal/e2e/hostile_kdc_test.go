@@ -266,13 +266,7 @@ func TestHostileKDCRenewalReplies(t *testing.T) {
 	longTest(t)
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
-	ktPath := filepath.Join(k.Dir, "krbtgt.keytab")
-	// -norandkey: the keys stay as they are, the KDC keeps working.
-	k.Kadmin(t, "ktadd -norandkey -k "+ktPath+" krbtgt/"+testkdc.Realm)
-	kt, err := keytab.Load(ktPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kt := krbtgtKeytab(t, k)
 	base := string(readFile(t, k.Krb5Conf))
 	real := fmt.Sprintf("kdc = 127.0.0.1:%d", k.Port)
 	var fc faultCounts
@@ -318,4 +312,18 @@ func TestHostileKDCRenewalReplies(t *testing.T) {
 		}
 		r.proxy.mu.Unlock()
 	}
+}
+
+// krbtgtKeytab is the realm's krbtgt key, which lets a test's proxy open
+// the tickets the KDC issues and re-seal spoiled replies. -norandkey: the
+// keys stay as they are, the KDC keeps working.
+func krbtgtKeytab(t *testing.T, k *testkdc.KDC) *keytab.Keytab {
+	t.Helper()
+	ktPath := filepath.Join(k.Dir, "krbtgt.keytab")
+	k.Kadmin(t, "ktadd -norandkey -k "+ktPath+" krbtgt/"+testkdc.Realm)
+	kt, err := keytab.Load(ktPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kt
 }
