@@ -339,12 +339,6 @@ func neighbourExec(env, extra []string, root bool, bin, dir, stdin string, args 
 	if ctx.Err() != nil {
 		return -1, out.String(), errors.New("still running after 30s: it adopted the cache")
 	}
-	var ee *exec.ExitError
-	switch {
-	case runErr == nil:
-		return 0, out.String(), nil
-	case errors.As(runErr, &ee):
-		return ee.ExitCode(), out.String(), nil
-	}
-	return -1, out.String(), runErr
+	code, err := exitStatus(runErr)
+	return code, out.String(), err
 }

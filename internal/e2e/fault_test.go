@@ -665,15 +665,8 @@ func faultExec(env []string, dir, stdin string, args ...string) (code int, stder
 	if ctx.Err() != nil {
 		return -1, out.String(), errors.New("hung for a minute")
 	}
-	var ee *exec.ExitError
-	switch {
-	case runErr == nil:
-	case errors.As(runErr, &ee):
-		code = ee.ExitCode()
-	default:
-		return -1, out.String(), runErr
-	}
-	return code, out.String(), nil
+	code, err = exitStatus(runErr)
+	return code, out.String(), err
 }
 
 // faultVerdict checks the standard for a failure: one of the exit codes,

@@ -11,7 +11,6 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -179,13 +178,9 @@ func runWaitAttack(env []string, a waitAttack) string {
 			return fmt.Sprintf("still running %v after the %s, killed; it printed:\n%s", a.limit, since, out.String())
 		}
 	}
-	code := 0
-	var ee *exec.ExitError
-	switch {
-	case errors.As(runErr, &ee):
-		code = ee.ExitCode()
-	case runErr != nil:
-		return runErr.Error()
+	code, err := exitStatus(runErr)
+	if err != nil {
+		return err.Error()
 	}
 	codes, fragments := a.codes, a.fragments
 	if a.sig != 0 {
@@ -418,11 +413,8 @@ func TestFaultLowOpenFilesLimit(t *testing.T) {
 			cmd.Env = append(os.Environ(), "LC_ALL=C")
 			cmd.Stdin = strings.NewReader("pw\n")
 			out, err := cmd.CombinedOutput()
-			code := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				code = ee.ExitCode()
-			} else if err != nil {
+			code, err := exitStatus(err)
+			if err != nil {
 				t.Fatal(err)
 			}
 			problem := faultVerdict(code, string(out), nil, 1)

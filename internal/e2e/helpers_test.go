@@ -588,6 +588,19 @@ func kcmCache(t *testing.T, k *testkdc.KDC) string {
 	return "KCM:"
 }
 
+// exitStatus is a finished command's exit status: 0 without an error,
+// the status of an *exec.ExitError, else -1 and the error (it did not run).
+func exitStatus(runErr error) (int, error) {
+	var ee *exec.ExitError
+	switch {
+	case runErr == nil:
+		return 0, nil
+	case errors.As(runErr, &ee):
+		return ee.ExitCode(), nil
+	}
+	return -1, runErr
+}
+
 func missing(t *testing.T, pkg, what string) {
 	t.Helper()
 	if os.Getenv("CI") == "true" {

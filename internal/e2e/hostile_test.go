@@ -8,7 +8,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -333,15 +332,8 @@ func hostileExec(env []string, limit time.Duration, args ...string) (code int, o
 	if ctx.Err() != nil {
 		return -1, b.String(), took, peakKiB, fmt.Errorf("still running after %s", limit)
 	}
-	var ee *exec.ExitError
-	switch {
-	case runErr == nil:
-	case errors.As(runErr, &ee):
-		code = ee.ExitCode()
-	default:
-		return -1, b.String(), took, peakKiB, runErr
-	}
-	return code, b.String(), took, peakKiB, nil
+	code, err = exitStatus(runErr)
+	return code, b.String(), took, peakKiB, err
 }
 
 // Point 8: inputs sized to exhaust krenew, each refused at once with one

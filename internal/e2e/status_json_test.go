@@ -38,16 +38,6 @@ func jsonTime(t *testing.T, m map[string]any, key string) time.Time {
 	return tm
 }
 
-func exitStatus(err error) int {
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode()
-	}
-	if err != nil {
-		return -1
-	}
-	return 0
-}
-
 func sameTime(t *testing.T, what string, got, want time.Time) {
 	t.Helper()
 	if d := got.Sub(want); d < -time.Second || d > time.Second {
@@ -141,7 +131,7 @@ func TestStatusJSONMonitoringExample(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		// jq -e exits 1 for false; anything else (4: no input) would mean
 		// the check is broken, not alerting.
-		if code := exitStatus(err); tc.ok && code != 0 || !tc.ok && code != 1 {
+		if code, _ := exitStatus(err); tc.ok && code != 0 || !tc.ok && code != 1 {
 			t.Errorf("renewable %s: check exit %d, want %d\n%s", tc.renewable, code, map[bool]int{true: 0, false: 1}[tc.ok], out)
 		}
 	}
