@@ -2,6 +2,7 @@ package renew
 
 import (
 	"encoding/binary"
+	"errors"
 
 	"github.com/jcmturner/gofork/encoding/asn1"
 	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
@@ -93,10 +94,27 @@ func ntStatus(edata []byte) (uint32, bool) {
 // AccountRefused reports a KDC that refuses the account itself (disabled,
 // locked out, expired, its password expired): no retry and no keytab can
 // get a ticket until an administrator or the user acts.
+//
+// KDC_ERR_POLICY counts: it is all Heimdal says of a disabled or locked
+// principal (its "invalid" and "locked-out" attributes) and of one that
+// may not act as a client, with no e-text, for new tickets and renewals
+// alike; MIT and AD say it when a policy refuses this client. Asking
+// again gets the same answer, and a daemon that retried one for a
+// disabled account would retry until its ticket ran out.
 func AccountRefused(err error) bool {
 	switch KindOf(err) {
 	case KindClientRevoked, KindPasswordExpired:
 		return true
+	case KindPolicy:
+		return PolicyRefused(err)
 	}
 	return false
+}
+
+// PolicyRefused reports a KRB-ERROR KDC_ERR_POLICY, as opposed to the
+// other refusals of a new ticket that krenew calls KindPolicy (an option
+// the KDC does not grant).
+func PolicyRefused(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == errorcode.KDC_ERR_POLICY
 }

@@ -2,6 +2,7 @@ package renew
 
 import (
 	"encoding/binary"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,5 +106,58 @@ func TestCredentialFromReplyWithoutRenewTill(t *testing.T) {
 	}
 	if !cred.RenewTill.IsZero() {
 		t.Errorf("non-renewable reply got renew-till %v", cred.RenewTill)
+	}
+}
+
+// Heimdal's only answer for a disabled or locked principal is
+// KDC_ERR_POLICY, for new tickets and renewals: permanent, as the other
+// refusals of the account are, and not the option refusal (BADOPTION)
+// that krenew also calls KindPolicy.
+func TestPolicyRefusalIsPermanent(t *testing.T) {
+	for _, renewing := range []bool{false, true} {
+		e := krbError(messages.KRBError{ErrorCode: errorcode.KDC_ERR_POLICY}, "alice@EXAMPLE.ORG", "EXAMPLE.ORG", renewing)
+		if e.Kind != KindPolicy || !PolicyRefused(e) || !AccountRefused(e) || retryable(e) {
+			t.Errorf("KDC_ERR_POLICY (renewing=%v): kind %d, policy %v, refused %v, retryable %v", renewing, e.Kind, PolicyRefused(e), AccountRefused(e), retryable(e))
+		}
+		if !strings.Contains(e.Said, "KDC_ERR_POLICY") {
+			t.Errorf("Said = %q, want the KDC's code name", e.Said)
+		}
+	}
+	opt := krbError(messages.KRBError{ErrorCode: errorcode.KDC_ERR_BADOPTION}, "alice@EXAMPLE.ORG", "EXAMPLE.ORG", false)
+	if opt.Kind != KindPolicy || PolicyRefused(opt) || AccountRefused(opt) {
+		t.Errorf("KDC_ERR_BADOPTION for a new ticket: kind %d, policy %v, refused %v", opt.Kind, PolicyRefused(opt), AccountRefused(opt))
+	}
+}
+
+// A renewed ticket that no renewal can extend, MIT's (RENEWABLE, renew-till
+// at its end) or Heimdal's (neither), has used up its renewable lifetime;
+// one the AS exchange issued so is not renewable, which is another fix.
+func TestRenewableLifetimeOver(t *testing.T) {
+	now := t0.Add(time.Hour)
+	renewed := newTGT(t0, 2*time.Hour, 2*time.Hour)
+	renewed.StartTime = t0.Add(30 * time.Minute)
+	heimdal := renewed
+	heimdal.Flags &^= ccache.FlagRenewable
+	issued := newTGT(t0, 2*time.Hour, 2*time.Hour)
+	notRenewable := issued
+	notRenewable.Flags &^= ccache.FlagRenewable
+	for _, c := range []struct {
+		name string
+		tgt  ccache.Credential
+		want Kind
+	}{
+		{"MIT's last renewal", renewed, KindLifetimeOver},
+		{"Heimdal's last renewal", heimdal, KindLifetimeOver},
+		{"issued renewable only to its end", issued, KindNotRenewable},
+		{"issued not renewable", notRenewable, KindNotRenewable},
+		{"renewable", newTGT(t0, 2*time.Hour, 10*time.Hour), KindOther},
+	} {
+		err := Renewable(c.tgt, now)
+		if KindOf(err) != c.want || (c.want == KindOther) != (err == nil) {
+			t.Errorf("%s: %v (kind %d), want kind %d", c.name, err, KindOf(err), c.want)
+		}
+		if c.want == KindLifetimeOver && retryable(err) {
+			t.Errorf("%s: retryable", c.name)
+		}
 	}
 }

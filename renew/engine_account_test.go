@@ -19,6 +19,9 @@ func refusals() map[string]*Error {
 	return map[string]*Error{
 		"revoked":     krbError(messages.KRBError{ErrorCode: errorcode.KDC_ERR_CLIENT_REVOKED}, "alice@R", "R", true),
 		"key expired": krbError(messages.KRBError{ErrorCode: errorcode.KDC_ERR_KEY_EXPIRED}, "alice@R", "R", true),
+		// Heimdal's disabled or locked principal: retried, it hung the
+		// daemon until its ticket ran out.
+		"policy": krbError(messages.KRBError{ErrorCode: errorcode.KDC_ERR_POLICY}, "alice@R", "R", true),
 	}
 }
 

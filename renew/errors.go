@@ -28,8 +28,9 @@ const (
 	KindTicketExpired
 	KindBadReply
 	KindPolicy
-	KindWrongKey // a keytab key the KDC rejects (stale kvno after a rotation)
-	KindKeytab   // the keytab cannot be read or has no key for the principal
+	KindWrongKey     // a keytab key the KDC rejects (stale kvno after a rotation)
+	KindKeytab       // the keytab cannot be read or has no key for the principal
+	KindLifetimeOver // renewed up to its renew-till: only a new ticket helps
 )
 
 // Error is every failure of a KDC exchange. Principal and Realm are filled
@@ -47,7 +48,10 @@ type Error struct {
 	// Renewing is set for a refused renewal (TGS), clear for a refused new
 	// ticket (AS): only the latter was shaped by -l/-r.
 	Renewing bool
-	Err      error
+	// Said is the KDC's own words for a KRB-ERROR: the code's name and
+	// the e-text, escaped.
+	Said string
+	Err  error
 }
 
 func (e *Error) Error() string {
@@ -128,6 +132,7 @@ func krbError(e messages.KRBError, principal, realm string, renewing bool) *Erro
 		Code:      e.ErrorCode,
 		Account:   account,
 		Renewing:  renewing,
+		Said:      text,
 		Err:       fmt.Errorf("KDC refused the request for %s: %s", principal, text),
 	}
 }

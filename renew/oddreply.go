@@ -45,7 +45,10 @@ func oddities(old, renewed ccache.Credential, forced bool) (kinds []oddity, phra
 		// ticket, and so the floor between renewals, to nothing.
 		add(oddShorter, "is valid for %s, the ticket it renews for %s", newLife.Round(time.Second), oldLife.Round(time.Second))
 	}
-	if old.Flags&ccache.FlagRenewable != 0 && renewed.Flags&ccache.FlagRenewable == 0 {
+	// Heimdal and AD clear the flag on the renewal that reaches renew-till:
+	// nothing is lost, it could not be renewed again anyway.
+	last := !renewed.EndTime.Before(old.RenewTill)
+	if old.Flags&ccache.FlagRenewable != 0 && renewed.Flags&ccache.FlagRenewable == 0 && !last {
 		add(oddNotRenewable, "is no longer renewable")
 	}
 	if !renewed.RenewTill.Equal(old.RenewTill) {

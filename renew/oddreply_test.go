@@ -38,6 +38,14 @@ func TestOddities(t *testing.T) {
 		{"renew-till earlier", with(func(c *ccache.Credential) { c.RenewTill = c.RenewTill.Add(-time.Hour) }), false, []oddity{oddRenewTill}},
 		{"renew-till later", with(func(c *ccache.Credential) { c.RenewTill = c.RenewTill.Add(time.Second) }), false, []oddity{oddRenewTill}},
 		{"renew-till at the end", with(func(c *ccache.Credential) { c.RenewTill = c.EndTime }), false, []oddity{oddRenewTill}},
+		{"Heimdal's last renewal: capped at renew-till, without the flag or renew-till", with(func(c *ccache.Credential) {
+			c.StartTime, c.EndTime, c.RenewTill = t0.Add(9*time.Hour+30*time.Minute), old.RenewTill, old.RenewTill
+			c.Flags &^= ccache.FlagRenewable
+		}), false, nil},
+		{"not renewable, a second short of renew-till", with(func(c *ccache.Credential) {
+			c.StartTime, c.EndTime, c.RenewTill = t0.Add(9*time.Hour+30*time.Minute), old.RenewTill.Add(-time.Second), old.RenewTill.Add(-time.Second)
+			c.Flags &^= ccache.FlagRenewable
+		}), false, []oddity{oddNotRenewable, oddRenewTill}},
 		{"shorter and not renewable", with(func(c *ccache.Credential) {
 			c.EndTime = old.EndTime.Add(time.Second)
 			c.Flags &^= ccache.FlagRenewable

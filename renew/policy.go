@@ -143,8 +143,11 @@ func (p Policy) sleepFor(now, plan, nextTick time.Time, maxSleep time.Duration) 
 // non-renewable ticket, or a KDC that says no to this client (its account
 // disabled, locked, expired or its password expired), cannot.
 func retryable(err error) bool {
+	if AccountRefused(err) {
+		return false
+	}
 	switch KindOf(err) {
-	case KindTicketExpired, KindNotRenewable, KindUnknownPrincipal, KindClientRevoked, KindPasswordExpired, KindRealmNotConfigured:
+	case KindTicketExpired, KindNotRenewable, KindLifetimeOver, KindUnknownPrincipal, KindClientRevoked, KindPasswordExpired, KindRealmNotConfigured:
 		return false
 	}
 	return true

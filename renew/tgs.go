@@ -26,17 +26,30 @@ const kdcTktCommonMask = 0x54800000
 // its end time (MIT issues renew-till == end for maxrenewlife 0).
 func Renewable(tgt ccache.Credential, now time.Time) error {
 	switch {
+	case tgt.Flags&ccache.FlagRenewable == 0 && !NeverRenewed(tgt):
+		// Heimdal's and AD's last renewal: it lost the flag on reaching
+		// renew-till, it was renewable.
+		return lifetimeOver(tgt)
 	case tgt.Flags&ccache.FlagRenewable == 0:
 		return &Error{Kind: KindNotRenewable, Principal: tgt.Client.String(), Realm: tgt.Client.Realm,
 			Err: fmt.Errorf("the ticket of %s is not renewable", tgt.Client)}
 	case !tgt.EndTime.After(now):
 		return &Error{Kind: KindTicketExpired, Principal: tgt.Client.String(), Realm: tgt.Client.Realm,
 			Err: fmt.Errorf("the ticket of %s expired at %s", tgt.Client, stamp(tgt.EndTime))}
+	case !tgt.RenewTill.After(tgt.EndTime) && !NeverRenewed(tgt):
+		return lifetimeOver(tgt)
 	case !tgt.RenewTill.After(tgt.EndTime):
 		return &Error{Kind: KindNotRenewable, Principal: tgt.Client.String(), Realm: tgt.Client.Realm,
 			Err: fmt.Errorf("the ticket of %s cannot be renewed beyond its end time", tgt.Client)}
 	}
 	return nil
+}
+
+// lifetimeOver is a renewed ticket that no renewal can extend: its
+// renewable lifetime is used up, and only a new ticket helps.
+func lifetimeOver(tgt ccache.Credential) *Error {
+	return &Error{Kind: KindLifetimeOver, Principal: tgt.Client.String(), Realm: tgt.Client.Realm,
+		Err: fmt.Errorf("the renewable lifetime of the ticket of %s is used up; it expires at %s", tgt.Client, stamp(tgt.EndTime))}
 }
 
 // RenewableOnlyToEnd reports a ticket the KDC marked renewable whose
@@ -149,6 +162,13 @@ func (c *Client) renew(ctx context.Context, tgt ccache.Credential, now time.Time
 	if cred.RenewTill.After(tgt.RenewTill.Add(c.Conf.ClockSkew())) || cred.EndTime.After(tgt.RenewTill.Add(c.Conf.ClockSkew())) {
 		return ccache.Credential{}, &Error{Kind: KindBadReply, Principal: name, Realm: realm,
 			Err: fmt.Errorf("the KDC's renewal reply for %s extends the ticket beyond its renewable lifetime", name)}
+	}
+	if cred.RenewTill.IsZero() {
+		// Heimdal and Samba AD send the renewal that reaches renew-till
+		// without renew-till and without the RENEWABLE flag. Kept as
+		// renew-till = end, it reads and is planned as the end of the
+		// renewable lifetime, as MIT's last renewal is, never as year 1.
+		cred.RenewTill = cred.EndTime
 	}
 	// Keep the original client principal as written (name type included),
 	// so the cache's default principal still matches it byte for byte.

@@ -295,6 +295,9 @@ func kdcFailure(err error, principal, cache string) *failure {
 	case renew.KindNotRenewable:
 		return &failure{msg: fmt.Sprintf("the ticket of %s in %s is not renewable", principal, cache),
 			hint: fmt.Sprintf("run 'krenew --init' to get a renewable ticket; if the KDC issues %s none, ask your Kerberos administrator to allow renewable tickets (maxrenewlife)", principal)}
+	case renew.KindLifetimeOver:
+		return &failure{msg: fmt.Sprintf("the ticket of %s in %s cannot be renewed again: its renewable lifetime is used up", principal, cache),
+			hint: "run 'krenew --init' (or kinit) to get a new ticket"}
 	case renew.KindTicketExpired:
 		return &failure{msg: fmt.Sprintf("the ticket of %s in %s has expired and cannot be renewed", principal, cache),
 			hint: "run 'krenew --init' (or kinit) to get a new ticket"}
@@ -304,6 +307,16 @@ func kdcFailure(err error, principal, cache string) *failure {
 	case renew.KindKeytab:
 		return &failure{msg: e.Err.Error(), hint: "check the keytab's path and permissions (klist -k FILE lists its principals)"}
 	case renew.KindPolicy:
+		if renew.PolicyRefused(e) {
+			// All Heimdal says of a disabled or locked principal; -l/-r
+			// are not the cause.
+			what := "a ticket for " + principal
+			if e.Renewing {
+				what = "to renew the ticket of " + principal
+			}
+			return &failure{msg: fmt.Sprintf("the KDC refused %s: %s; the account may be disabled or locked", what, e.Said),
+				hint: fmt.Sprintf("ask your Kerberos administrator whether %s is disabled, locked or not allowed to get tickets", principal)}
+		}
 		if e.Renewing { // -l/-r shaped no renewal: --once and the daemon reject them
 			return &failure{msg: fmt.Sprintf("the KDC refused to renew the ticket of %s: %v", principal, e.Err),
 				hint: "ask your Kerberos administrator"}

@@ -25,9 +25,18 @@ func TestKDCFailureAccountAndPolicyHints(t *testing.T) {
 			"the account alice@R is locked out", "unlock it", "-l/-r"},
 		{&renew.Error{Kind: renew.KindClientRevoked},
 			"the account alice@R is disabled, locked or expired", "administrator", "-l/-r"},
+		// KDC_ERR_POLICY is all Heimdal says of a disabled principal.
+		{&renew.Error{Kind: renew.KindPolicy, Code: 12, Said: "(12) KDC_ERR_POLICY KDC policy rejects request", Renewing: true},
+			"the KDC refused to renew the ticket of alice@R: (12) KDC_ERR_POLICY KDC policy rejects request; the account may be disabled or locked",
+			"whether alice@R is disabled, locked", "-l/-r"},
+		{&renew.Error{Kind: renew.KindPolicy, Code: 12, Said: "(12) KDC_ERR_POLICY KDC policy rejects request"},
+			"the KDC refused a ticket for alice@R: (12) KDC_ERR_POLICY KDC policy rejects request; the account may be disabled or locked",
+			"whether alice@R is disabled, locked", "-l/-r"},
+		{&renew.Error{Kind: renew.KindLifetimeOver, Renewing: true},
+			"the ticket of alice@R in FILE:/tmp/c cannot be renewed again: its renewable lifetime is used up", "krenew --init", "maxrenewlife"},
 		{&renew.Error{Kind: renew.KindPolicy, Renewing: true, Err: errors.New("KDC policy rejects request")},
 			"refused to renew the ticket of alice@R", "administrator", "-l/-r"},
-		{&renew.Error{Kind: renew.KindPolicy, Err: errors.New("KDC policy rejects request")},
+		{&renew.Error{Kind: renew.KindPolicy, Code: 13, Err: errors.New("KDC cannot accommodate requested option")},
 			"refused a ticket for alice@R", "try a shorter -l/-r", ""},
 	}
 	for _, c := range cases {

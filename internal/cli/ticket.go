@@ -214,6 +214,8 @@ func renewableState(tgt ccache.Credential, now time.Time) string {
 		switch {
 		case renew.KindOf(err) == renew.KindTicketExpired:
 			return "expired"
+		case renew.KindOf(err) == renew.KindLifetimeOver:
+			return "renewable lifetime used up"
 		case renew.RenewableOnlyToEnd(tgt) && renew.NeverRenewed(tgt):
 			return "renewable, but the realm allows no renewal past its end"
 		case renew.RenewableOnlyToEnd(tgt):
