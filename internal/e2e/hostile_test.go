@@ -82,13 +82,24 @@ func (k *hostileKDC) answer(t *testing.T, code int32, etext string, edata []byte
 	k.reply.Store(&b)
 }
 
+// replay makes every reply b, a KDC's reply recorded on the wire.
+func (k *hostileKDC) replay(b []byte) {
+	k.reply.Store(&b)
+}
+
 // conf is a krb5.conf whose realm's only KDC is k; the UDP limit keeps
 // every request on UDP, which is all k serves.
 func (k *hostileKDC) conf(t *testing.T) string {
 	t.Helper()
+	return k.confFor(t, hostileRealm)
+}
+
+// confFor is conf for another realm, that of a recorded reply.
+func (k *hostileKDC) confFor(t *testing.T, realm string) string {
+	t.Helper()
 	p := filepath.Join(t.TempDir(), "krb5.conf")
 	text := fmt.Sprintf("[libdefaults]\n default_realm = %s\n dns_lookup_kdc = false\n dns_lookup_realm = false\n udp_preference_limit = 32700\n"+
-		"[realms]\n %s = {\n  kdc = %s\n }\n", hostileRealm, hostileRealm, k.conn.LocalAddr())
+		"[realms]\n %s = {\n  kdc = %s\n }\n", realm, realm, k.conn.LocalAddr())
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -96,13 +107,15 @@ func (k *hostileKDC) conf(t *testing.T) string {
 }
 
 // hostileTGTCache writes a FILE cache holding a renewable TGT of client
-// whose renewal is due now (past half its life). The ticket is well formed
-// but sealed with nothing a KDC knows: only the hostile KDC answers it.
+// (in client's realm) whose renewal is due now (past half its life). The
+// ticket is well formed but sealed with nothing a KDC knows: only the
+// hostile KDC answers it.
 func hostileTGTCache(t *testing.T, client ccache.Principal) string {
 	t.Helper()
-	tgs := ccache.Principal{NameType: ccache.NameTypeSrvInst, Realm: hostileRealm, Components: []string{"krbtgt", hostileRealm}}
-	tkt := messages.Ticket{TktVNO: 5, Realm: hostileRealm,
-		SName:   types.PrincipalName{NameType: nametype.KRB_NT_SRV_INST, NameString: []string{"krbtgt", hostileRealm}},
+	realm := client.Realm
+	tgs := ccache.Principal{NameType: ccache.NameTypeSrvInst, Realm: realm, Components: []string{"krbtgt", realm}}
+	tkt := messages.Ticket{TktVNO: 5, Realm: realm,
+		SName:   types.PrincipalName{NameType: nametype.KRB_NT_SRV_INST, NameString: []string{"krbtgt", realm}},
 		EncPart: types.EncryptedData{EType: 18, KVNO: 1, Cipher: bytes.Repeat([]byte{0x42}, 64)}}
 	tb, err := tkt.Marshal()
 	if err != nil {
