@@ -211,8 +211,14 @@ func (l *loop) turn(ctx context.Context) (Outcome, bool, error) {
 		return outcome, done, err
 	}
 	if !l.needNew && !l.cur.EndTime.After(now) {
-		err := fmt.Errorf("the ticket of %s in %s expired at %s and cannot be renewed (was the system suspended, or the KDC unreachable, until then?)",
-			l.name, l.cfg.CacheName, stamp(l.cur.EndTime))
+		why := "(was the system suspended, or the KDC unreachable, until then?)"
+		if l.failures > 0 && l.lastErr != "" {
+			// The KDC answered, and said no until the end: asking about a
+			// suspend would send the user the wrong way.
+			why = "after every renewal since failed, the last with: " + l.lastErr
+		}
+		err := fmt.Errorf("the ticket of %s in %s expired at %s and cannot be renewed %s",
+			l.name, l.cfg.CacheName, stamp(l.cur.EndTime), why)
 		switch {
 		case l.cfg.Acquire != nil:
 			l.cfg.Log.Infof("the ticket of %s expired at %s; getting a new one", l.name, stamp(l.cur.EndTime))

@@ -144,6 +144,27 @@ func TestEngineExpiredAfterSuspend(t *testing.T) {
 	}
 }
 
+// A KDC that answered every renewal with a retryable failure until the
+// ticket ended: the error says so, with the KDC's last answer, and does
+// not ask about a suspend (Samba AD once drew that question).
+func TestEngineExpiredAfterFailedRenewals(t *testing.T) {
+	h := newHarness(t, 80*time.Second, time.Hour)
+	h.kdc.down = func(now time.Time) bool { return true }
+	_, err := h.run(t)
+	if err == nil || !strings.Contains(err.Error(), "expired at") || !strings.Contains(err.Error(), "after every renewal since failed, the last with: ") ||
+		strings.Contains(err.Error(), "suspended") {
+		t.Fatalf("err %v, want the expiry with the last failure", err)
+	}
+	if n := len(h.kdc.callTimes()); n < 2 {
+		t.Errorf("%d renewal attempts, want retries until the end", n)
+	}
+	suspended := newHarness(t, 10*time.Hour, 100*time.Hour)
+	suspended.clock.jumps = []jump{{at: t0.Add(time.Hour), by: 12 * time.Hour}}
+	if _, err := suspended.run(t); err == nil || !strings.Contains(err.Error(), "was the system suspended") {
+		t.Errorf("after a suspend: err %v, want the question", err)
+	}
+}
+
 // Backoff doubles from 1s and is capped (by the lifetime here: 80s/8).
 func TestEngineBackoffGrowsAndCaps(t *testing.T) {
 	h := newHarness(t, 80*time.Second, time.Hour)
