@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // dirUniqueRandom is how many random characters MIT's new_unique puts
@@ -110,7 +111,10 @@ func switchDir(n Name, o OpenOptions) error {
 	if err != nil {
 		return err
 	}
-	_, err = tmp.WriteString(file + "\n")
+	err = giveTo(tmp, collectionOwner(dir))
+	if err == nil {
+		_, err = tmp.WriteString(file + "\n")
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -121,4 +125,38 @@ func switchDir(n Name, o OpenOptions) error {
 		os.Remove(tmp.Name())
 	}
 	return err
+}
+
+// collectionOwner is who the files root creates in a DIR collection must
+// belong to: the directory's owner, when that is not root (sudo krenew -k
+// DIR:/run/user/1000/krb5cc). A member or primary file left to root makes
+// the user's own klist -A fail ("Credentials cache permissions
+// incorrect") and the primary unreadable to the user's kinit. nil when
+// krenew is not root, or root owns the directory.
+func collectionOwner(dir string) *FileOwner {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil
+	}
+	st, ok := statOwner(fi)
+	if !ok || st.Uid == 0 {
+		return nil
+	}
+	return &FileOwner{int(st.Uid), int(st.Gid)}
+}
+
+// giveTo chowns f, a file krenew just created, to owner, if any.
+func giveTo(f *os.File, owner *FileOwner) error {
+	if owner == nil {
+		return nil
+	}
+	return f.Chown(owner.UID, owner.GID)
 }

@@ -38,7 +38,14 @@ type FileStore struct {
 	// Wait bounds the wait for a lock another process holds; the zero
 	// value waits up to DefaultLockTimeout.
 	Wait LockWait
+
+	// NewOwner, when set, owns a file that root creates where none was
+	// (a replaced file keeps its owner anyway): a DIR collection's owner.
+	NewOwner *FileOwner
 }
+
+// FileOwner is a file's owner and group.
+type FileOwner struct{ UID, GID int }
 
 // pathSentinel is an error value that also matches another error with
 // errors.Is, so ErrNotFound works where callers test fs.ErrNotExist.

@@ -42,6 +42,7 @@ func (s dirStore) Update(fn func(old *Cache) (*Cache, error)) error {
 	if err := checkCollectionDir(dir, s.policy()); err != nil {
 		return err
 	}
+	s.NewOwner = collectionOwner(dir)
 	if err := s.FileStore.Update(fn); err != nil {
 		return err
 	}
@@ -68,7 +69,10 @@ func writePrimaryIfMissing(dir, name string) error {
 		return fail(err)
 	}
 	defer os.Remove(tmp.Name())
-	_, werr := tmp.WriteString(name + "\n")
+	werr := giveTo(tmp, collectionOwner(dir))
+	if werr == nil {
+		_, werr = tmp.WriteString(name + "\n")
+	}
 	if cerr := tmp.Close(); werr == nil {
 		werr = cerr
 	}

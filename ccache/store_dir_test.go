@@ -94,3 +94,72 @@ func TestDirWithoutParentIsAnError(t *testing.T) {
 		t.Fatalf("error %v, want one saying the parent does not exist", err)
 	}
 }
+
+// Root writing into another user's DIR collection (sudo krenew -k
+// DIR:/run/user/1000/krb5cc) gives every file it creates there, the new
+// cache, the primary it records or switches, to the directory's owner:
+// a root-owned member makes that user's klist -A fail ("Credentials cache
+// permissions incorrect"). Root's own collection stays root's.
+func TestDirFilesRootCreatesBelongToTheCollectionsOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give files to another user (make test as root runs it)")
+	}
+	const uid, gid = 4242, 4243
+	coll := filepath.Join(t.TempDir(), "coll")
+	if err := os.Mkdir(coll, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(coll, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	explicit := OpenOptions{Explicit: true}
+	n, err := parseName("DIR:"+coll, policyFor(explicit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(n, explicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeThrough(t, s); err != nil {
+		t.Fatal(err)
+	}
+	other, err := parseName("DIR::"+filepath.Join(coll, "tktOther"), policyFor(explicit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os2, err := Open(other, explicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeThrough(t, os2); err != nil {
+		t.Fatal(err)
+	}
+	if err := switchDir(other, explicit); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"tkt", "tktOther", "primary"} {
+		fi, err := os.Stat(filepath.Join(coll, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := statOwner(fi)
+		if st.Uid != uid || st.Gid != gid || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: owner %d:%d mode %04o, want %d:%d 0600", name, st.Uid, st.Gid, fi.Mode().Perm(), uid, gid)
+		}
+	}
+
+	own := filepath.Join(t.TempDir(), "own")
+	n, _ = ParseName("DIR:" + own)
+	s, _ = Open(n, OpenOptions{})
+	if err := writeThrough(t, s); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(own, "tkt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := statOwner(fi); st.Uid != 0 {
+		t.Errorf("root's own collection: cache owned by uid %d", st.Uid)
+	}
+}

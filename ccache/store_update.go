@@ -159,9 +159,15 @@ func (s FileStore) fillTemp(f *os.File, data []byte, old fs.FileInfo) error {
 	if err := f.Chmod(0o600); err != nil {
 		return err
 	}
-	if st, ok := statOwner(old); ok && os.Geteuid() == 0 {
-		if err := f.Chown(int(st.Uid), int(st.Gid)); err != nil {
-			return err
+	if os.Geteuid() == 0 {
+		owner := s.NewOwner
+		if st, ok := statOwner(old); ok {
+			owner = &FileOwner{int(st.Uid), int(st.Gid)}
+		}
+		if owner != nil {
+			if err := f.Chown(owner.UID, owner.GID); err != nil {
+				return err
+			}
 		}
 	}
 	if _, err := f.Write(data); err != nil {
