@@ -62,21 +62,34 @@ func (p passwordSecret) rejected(name, realm string, _ int, cause error) *Error 
 }
 
 func (c *Client) initial(ctx context.Context, r InitialRequest, sec secret) (ccache.Credential, error) {
+	return c.initialFrom(ctx, r, sec, nil)
+}
+
+// initialFrom is the AS exchange. first, when set, is its first round,
+// sent by CheckPrincipal before the prompt: the exchange goes on from the
+// KDC's answer to it, as kinit's does.
+func (c *Client) initialFrom(ctx context.Context, r InitialRequest, sec secret, first *Probe) (ccache.Credential, error) {
 	name := r.Principal.String()
 	realm := r.Principal.Realm
 	t, err := c.transportFor(name, realm)
 	if err != nil {
 		return ccache.Credential{}, err
 	}
-	now := time.Now().UTC().Truncate(time.Second)
-	req, err := c.newASReq(r, now, sec.offer())
-	if err != nil {
-		return ccache.Credential{}, &Error{Kind: KindOther, Principal: name, Realm: realm, Err: err}
-	}
-
-	reply, err := c.sendAS(ctx, t, name, realm, req)
-	if err != nil {
-		return ccache.Credential{}, err
+	var req messages.ASReq
+	var reply []byte
+	var now time.Time
+	if first != nil {
+		req, reply, now = first.req, first.reply, first.sent
+	} else {
+		now = time.Now().UTC().Truncate(time.Second)
+		req, err = c.newASReq(r, now, sec.offer())
+		if err != nil {
+			return ccache.Credential{}, &Error{Kind: KindOther, Principal: name, Realm: realm, Err: err}
+		}
+		reply, err = c.sendAS(ctx, t, name, realm, req)
+		if err != nil {
+			return ccache.Credential{}, err
+		}
 	}
 	var key types.EncryptionKey
 	kvno := 0

@@ -121,3 +121,59 @@ func TestInitialOverTCPWithRealmLibdefaults(t *testing.T) {
 		t.Logf("KDC log does not say which transport was used:\n%s", k.Log())
 	}
 }
+
+// At a terminal krenew probes the principal before the prompt; the AS
+// exchange after it then starts pre-authenticated, so a new ticket costs
+// the two AS requests kinit sends, not three. A wrong password still costs
+// one failed pre-authentication (lockout counts those), and a KDC that
+// asks for none gets the plain exchange.
+func TestInitialAfterProbeSendsWhatKinitSends(t *testing.T) {
+	for _, preauth := range []bool{true, false} {
+		k := testkdc.Start(t, testkdc.Options{NoPreauth: !preauth})
+		c := clientFor(t, k)
+		p, err := ParsePrincipal("alice", c.Conf.DefaultRealm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := InitialRequest{Principal: p, Lifetime: time.Hour, Renewable: 2 * time.Hour}
+		count := func(what string) int { return strings.Count(k.Log(), what) }
+		ctx := context.Background()
+
+		before := count("AS_REQ")
+		if _, _, code := k.RunStdin(t, testkdc.AlicePassword+"\n", "kinit", "-c", "FILE:"+k.Dir+"/kinit.cc", "alice"); code != 0 {
+			t.Fatalf("kinit: exit %d", code)
+		}
+		kinit := count("AS_REQ") - before
+
+		before = count("AS_REQ")
+		probe, err := c.CheckPrincipal(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cred, err := c.InitialAfter(ctx, probe, r, []byte(testkdc.AlicePassword))
+		if err != nil {
+			t.Fatalf("preauth=%v: %v", preauth, err)
+		}
+		if n := count("AS_REQ") - before; n != kinit {
+			t.Errorf("preauth=%v: %d AS requests with the probe, kinit sends %d\n%s", preauth, n, kinit, k.Log())
+		}
+		if preauth && !cred.HasFlags(ccache.FlagPreAuth) {
+			t.Errorf("flags %#x lack pre-authent", cred.Flags)
+		}
+
+		if !preauth {
+			continue
+		}
+		before, failed := count("AS_REQ"), count("PREAUTH_FAILED")
+		probe, err = c.CheckPrincipal(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.InitialAfter(ctx, probe, r, []byte("wrong")); KindOf(err) != KindWrongPassword {
+			t.Errorf("wrong password: %v", err)
+		}
+		if n, f := count("AS_REQ")-before, count("PREAUTH_FAILED")-failed; n != 2 || f != 1 {
+			t.Errorf("wrong password: %d AS requests, %d failed pre-authentications, want 2 and 1", n, f)
+		}
+	}
+}

@@ -27,12 +27,14 @@ func acquire(ctx context.Context, s *session, o *options, principal ccache.Princ
 	}
 	var password []byte
 	var err error
+	var probe *renew.Probe
 	if o.passwordStdin {
 		password, err = prompt.ReadLine(os.Stdin)
 	} else {
 		// Nobody types a password for a principal the KDC does not know
 		// or will not serve, or for a realm nobody can reach (kinit).
-		if err := s.client.CheckPrincipal(ctx, o.initialRequest(principal)); err != nil {
+		probe, err = s.client.CheckPrincipal(ctx, o.initialRequest(principal))
+		if err != nil {
 			return ccache.Credential{}, kdcFailure(err, name, s.cacheName.String())
 		}
 		password, err = prompt.ReadPassword(passwordPrompt(name))
@@ -42,7 +44,7 @@ func acquire(ctx context.Context, s *session, o *options, principal ccache.Princ
 	}
 	s.heldPassword = true
 	requested := time.Now()
-	cred, err := s.client.Initial(ctx, o.initialRequest(principal), password)
+	cred, err := s.client.InitialAfter(ctx, probe, o.initialRequest(principal), password)
 	prompt.Zero(password)
 	if err != nil {
 		return ccache.Credential{}, kdcFailure(err, name, s.cacheName.String())

@@ -59,6 +59,12 @@ func TestPromptAtTerminalGetsTicket(t *testing.T) {
 	t.Parallel()
 	k := testkdc.Start(t, testkdc.Options{})
 	cc, _ := cacheIn(t, "cc")
+	asReqs := func() int { return strings.Count(k.Log(), "AS_REQ") }
+	// The oracle: kinit's AS requests for the same ticket.
+	before := asReqs()
+	mitKinit(t, k, "FILE:"+filepath.Join(t.TempDir(), "kinit.cc"), "alice", testkdc.AlicePassword)
+	kinit := asReqs() - before
+	before = asReqs()
 	p, _ := krenewAtTerminal(t, k, nil, "--once", "--init", "-u", "alice", "-k", cc)
 	p.Expect(t, alicePrompt, termTimeout)
 	if tio := p.Termios(t); tio.Lflag&unix.ECHO != 0 {
@@ -87,6 +93,11 @@ func TestPromptAtTerminalGetsTicket(t *testing.T) {
 	tk := testkdc.Klist(t, k, cc)
 	if tk.Principal != alice || !tk.HasFlag("R") || !tk.HasFlag("I") {
 		t.Errorf("klist: principal %q flags %q, want %s with R and I", tk.Principal, tk.Flags, alice)
+	}
+	// The check of the principal before the prompt is the exchange's
+	// first round, as kinit's first request is: no request more.
+	if n := asReqs() - before; n != kinit {
+		t.Errorf("%d AS requests for the ticket at a terminal, kinit sends %d", n, kinit)
 	}
 }
 
