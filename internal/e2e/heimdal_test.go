@@ -215,4 +215,13 @@ func TestHeimdalLastRenewal(t *testing.T) {
 	if out, err := h.Command(t, kstartKrenew, "-k", cc).CombinedOutput(); err == nil {
 		t.Errorf("oracle: kstart's krenew renewed Heimdal's last renewal:\n%s", out)
 	}
+	// Heimdal's own reader lists the cache and gets a service ticket with
+	// the last renewal, as MIT's does.
+	out, err = h.HeimdalTool("heimtools", "klist", "-v", "-c", cc).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Server: krbtgt/"+h.Realm+"@"+h.Realm) {
+		t.Errorf("Heimdal's klist -v on the cache: %v\n%s", err, out)
+	}
+	if out, err := h.HeimdalTool("kgetcred", "-c", cc, testkdc.Service+"@"+h.Realm).CombinedOutput(); err != nil {
+		t.Errorf("Heimdal's kgetcred with the cache: %v\n%s", err, out)
+	}
 }

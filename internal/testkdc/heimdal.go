@@ -168,6 +168,15 @@ func (h *Heimdal) heimdalCommand(prog string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// HeimdalTool prepares one of Heimdal's own client programs (heimtools
+// klist, kgetcred, ...) to run against this KDC: a second reader of the
+// caches krenew writes, beside MIT's.
+func (h *Heimdal) HeimdalTool(prog string, args ...string) *exec.Cmd {
+	cmd := h.heimdalCommand(filepath.Join("usr/bin", prog), args...)
+	cmd.WaitDelay = pipeGrace
+	return cmd
+}
+
 // kadmin runs kadmin.heimdal -l (straight on the database) once.
 func (h *Heimdal) kadmin(args ...string) (string, error) {
 	cmd := h.heimdalCommand(heimdalKadmin, append([]string{"-c", h.Krb5Conf, "-l"}, args...)...)
