@@ -111,6 +111,10 @@ func (c *Client) initialFrom(ctx context.Context, r InitialRequest, sec secret, 
 		if err := addEncTimestamp(&req, key); err != nil {
 			return ccache.Credential{}, &Error{Kind: KindOther, Principal: name, Realm: realm, Err: err}
 		}
+		// The KDC's authtime is this request's, which after a probe comes
+		// as late as the user typed the password: the skew is judged
+		// against it, not against the probe.
+		now = time.Now().UTC().Truncate(time.Second)
 		reply, err = c.sendAS(ctx, t, name, realm, req)
 		if err != nil {
 			return ccache.Credential{}, err

@@ -161,6 +161,19 @@ func TestInitialAfterProbeSendsWhatKinitSends(t *testing.T) {
 			t.Errorf("flags %#x lack pre-authent", cred.Flags)
 		}
 
+		// A user who takes ten minutes to type the password: the ticket
+		// comes from the request after the prompt, and is no clock skew.
+		if preauth {
+			probe, err = c.CheckPrincipal(ctx, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			probe.sent = probe.sent.Add(-10 * time.Minute)
+			if _, err := c.InitialAfter(ctx, probe, r, []byte(testkdc.AlicePassword)); err != nil {
+				t.Errorf("after a slow prompt: %v", err)
+			}
+		}
+
 		before, failed := count("AS_REQ"), count("PREAUTH_FAILED")
 		probe, err = c.CheckPrincipal(ctx, r)
 		if err != nil {
