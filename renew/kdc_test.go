@@ -162,16 +162,19 @@ func TestInitialAfterProbeSendsWhatKinitSends(t *testing.T) {
 		}
 
 		// A user who takes ten minutes to type the password: the ticket
-		// comes from the request after the prompt, and is no clock skew.
-		if preauth {
-			probe, err = c.CheckPrincipal(ctx, r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			probe.sent = probe.sent.Add(-10 * time.Minute)
-			if _, err := c.InitialAfter(ctx, probe, r, []byte(testkdc.AlicePassword)); err != nil {
-				t.Errorf("after a slow prompt: %v", err)
-			}
+		// comes from the request after the prompt, and is no clock skew;
+		// without pre-authentication, the ticket sent with the probe is
+		// that old, and a new one is asked for.
+		probe, err = c.CheckPrincipal(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		probe.sent = probe.sent.Add(-10 * time.Minute)
+		late, err := c.InitialAfter(ctx, probe, r, []byte(testkdc.AlicePassword))
+		if err != nil {
+			t.Errorf("preauth=%v, after a slow prompt: %v", preauth, err)
+		} else if late.AuthTime.Before(time.Now().Add(-time.Minute)) {
+			t.Errorf("preauth=%v, after a slow prompt: a ticket issued at %v", preauth, late.AuthTime)
 		}
 
 		before, failed := count("AS_REQ"), count("PREAUTH_FAILED")

@@ -41,6 +41,10 @@ func (c *Client) CheckPrincipal(ctx context.Context, r InitialRequest) (*Probe, 
 	return &Probe{r: r, req: req, reply: reply, sent: sent}, nil
 }
 
+// probeTicketFresh is how long after the probe the ticket a KDC without
+// pre-authentication sent with it is still taken.
+const probeTicketFresh = time.Minute
+
 // Probe is the first round of an AS exchange, sent before the prompt:
 // the request and the KDC's answer, "pre-authentication required" with
 // how to prove the password, or a ticket sealed with its key. Finishing
@@ -58,6 +62,11 @@ type Probe struct {
 func (c *Client) InitialAfter(ctx context.Context, p *Probe, r InitialRequest, password []byte) (ccache.Credential, error) {
 	sec := passwordSecret{password: password, etypes: c.requestEtypes()}
 	if p == nil || !p.r.Principal.Equal(r.Principal) || p.r.Lifetime != r.Lifetime || p.r.Renewable != r.Renewable {
+		return c.initialFrom(ctx, r, sec, nil)
+	}
+	if _, asked := asKRBError(p.reply); !asked && time.Since(p.sent) > probeTicketFresh {
+		// A ticket issued before a long prompt has aged by as much (a
+		// short one may have ended): ask for a new one.
 		return c.initialFrom(ctx, r, sec, nil)
 	}
 	cred, err := c.initialFrom(ctx, r, sec, p)
