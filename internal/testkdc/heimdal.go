@@ -263,7 +263,9 @@ func (h *Heimdal) Stop() {
 	if cmd == nil {
 		return
 	}
-	// The KDC forks its workers into its own process group (Setpgid).
+	// The KDC's workers are in its process group (Setpgid), so the group
+	// gets the signal. Never after the KDC is reaped: its pid, and so the
+	// group id, may by then be another test's process group leader.
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 	select {
 	case <-done:
@@ -271,7 +273,6 @@ func (h *Heimdal) Stop() {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-done
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 }
 
 // Command prepares prog (an MIT tool, krenew, kstart's krenew) to run
