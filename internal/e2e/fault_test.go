@@ -228,13 +228,11 @@ func TestFaultConcurrentReadsDuringForcedRenewals(t *testing.T) {
 // valid ticket, old or new.
 //
 // Temporary files: the store writes the new cache to a randomly named
-// ".<cache>.krenew-XXXXXXXXXXXX" file and renames it over the cache. A kill
-// between creating and renaming it strands that file, and nothing removes
-// it later: the store never looks for stale temporaries (the issue asks
-// for "no temp files left behind beyond the next start"; that is not
-// implemented). So this test asserts only that a stranded file is private
-// (0600, it may hold a session key) and logs how many remain after the
-// next start.
+// ".<cache>.krenew-XXXXXXXXXXXX" file (unnamed until complete where the
+// filesystem has O_TMPFILE) and renames it over the cache. A kill between
+// naming and renaming it strands that file; every stranded one must be
+// private (0600, it may hold a session key), and the next start must
+// sweep them all (ccache.Tidy).
 func TestFaultKillDuringRenewal(t *testing.T) {
 	t.Parallel()
 	const kills = 50
