@@ -383,7 +383,19 @@ func (j *commandJob) renewalEnded(outcome renew.Outcome, err error) {
 	name, command := j.principal, j.o.command[0]
 	switch {
 	case err != nil:
-		j.log.Errorf("%v; no longer renewing the ticket of %s for %s", err, name, command)
+		// Worded as the daemon words it: a refused account gets its
+		// message and hint, not only the KDC's code.
+		j.mu.Lock()
+		cache := ""
+		if j.status != nil {
+			cache = j.status.Cache
+		}
+		j.mu.Unlock()
+		msg, hint := engineFailure(err, name, cache)
+		j.log.Errorf("%s; no longer renewing the ticket of %s for %s", msg, name, command)
+		if hint != "" {
+			j.log.Errorf("hint: %s", hint)
+		}
 	case outcome == renew.LifetimeOver:
 		j.log.Warnf("the ticket of %s for %s cannot be renewed any more; it expires at %s", name, command, when(j.tgt.RenewTill))
 	case outcome == renew.CacheDestroyed:

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -107,6 +108,24 @@ func TestHeimdalRefusedAccount(t *testing.T) {
 				t.Errorf("%s: the failed run changed the cache", what)
 			}
 		}
+	}
+
+	// With a command, the refusal ends renewal, worded and hinted as for
+	// the daemon, and krenew still waits for the command's status.
+	cmdCC, _ := cacheIn(t, "command")
+	heimdalKinit(t, h, cmdCC, "-l", "1h", "-r", "10h")
+	h.Kadmin(t, "modify", "--attributes=+disallow-all-tix", testkdc.Alice)
+	// The command starts once krenew catches its signals: its mark says
+	// SIGALRM is safe to send.
+	started := filepath.Join(t.TempDir(), "started")
+	b := startBackground(t, env, "", krenewBin, "-k", cmdCC, "--", "sh", "-c", `: > "$0"; sleep 3; exit 3`, started)
+	waitFor(t, "the command's start", 10*time.Second, func() bool { _, err := os.Stat(started); return err == nil || b.exited() })
+	_ = b.cmd.Process.Signal(syscall.SIGALRM)
+	code := b.wait(t, 20*time.Second)
+	h.Kadmin(t, "modify", "--attributes=-disallow-all-tix", testkdc.Alice)
+	if out := b.text(); code != 3 || strings.Count(out, "the account may be disabled or locked; no longer renewing the ticket of "+name+" for sh") != 1 ||
+		!strings.Contains(out, "hint: ask your Kerberos administrator whether "+name) {
+		t.Errorf("command mode: exit %d, want the command's 3 and the refusal logged once with its hint:\n%s", code, out)
 	}
 
 	// The peer: kstart's krenew fails on a disabled principal's ticket too.
