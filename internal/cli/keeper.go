@@ -73,6 +73,7 @@ func (k *keeper) run(j job) error {
 		if sig := k.startup.end(); sig != 0 {
 			return interruptedFailure(sig)
 		}
+		k.startup.replay()
 	}
 	if k.publish != nil {
 		k.publish()

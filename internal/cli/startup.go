@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 )
@@ -23,26 +24,52 @@ type startup struct {
 	mu     sync.Mutex
 	over   bool
 	sig    syscall.Signal // what interrupted the start-up; 0 if nothing did
+	// held are the keeper's own signals (SIGALRM: renew now, SIGUSR1:
+	// log the status) that came before it caught them. Uncaught, either
+	// would have killed krenew, whose start is where a script's first
+	// SIGALRM lands; caught, they are raised again for the keeper.
+	held []syscall.Signal
 }
 
-var startupSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+var (
+	startupSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+	heldSignals    = []os.Signal{syscall.SIGALRM, syscall.SIGUSR1}
+)
 
 func beginStartup() *startup {
 	ctx, cancel := context.WithCancel(context.Background())
-	st := &startup{ctx: ctx, cancel: cancel, sigs: make(chan os.Signal, 1)}
-	signal.Notify(st.sigs, startupSignals...)
+	st := &startup{ctx: ctx, cancel: cancel, sigs: make(chan os.Signal, 4)}
+	signal.Notify(st.sigs, append(append([]os.Signal{}, startupSignals...), heldSignals...)...)
 	go st.watch()
 	return st
 }
 
 func (st *startup) watch() {
 	for sig := range st.sigs {
+		s, _ := sig.(syscall.Signal)
 		st.mu.Lock()
-		if !st.over && st.sig == 0 {
-			st.sig, _ = sig.(syscall.Signal)
+		switch {
+		case st.over:
+		case s == syscall.SIGALRM || s == syscall.SIGUSR1:
+			if !slices.Contains(st.held, s) {
+				st.held = append(st.held, s)
+			}
+		case st.sig == 0:
+			st.sig = s
 			st.cancel()
 		}
 		st.mu.Unlock()
+	}
+}
+
+// replay raises the held signals again, once the keeper catches them.
+func (st *startup) replay() {
+	st.mu.Lock()
+	held := st.held
+	st.held = nil
+	st.mu.Unlock()
+	for _, s := range held {
+		_ = syscall.Kill(os.Getpid(), s)
 	}
 }
 

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"errors"
+	"os"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/krenew/krenew/ccache"
+	"github.com/krenew/krenew/daemon"
 )
 
 // A signal during start-up cancels its context and is remembered; once
@@ -100,5 +102,54 @@ func TestOpenFilesCheck(t *testing.T) {
 		"krenew: hint: raise it with 'ulimit -n 1024' (in a systemd unit, LimitNOFILE=)\n"
 	if out.String() != want {
 		t.Errorf("stderr %q, want %q", out.String(), want)
+	}
+}
+
+// SIGALRM and SIGUSR1 before the keeper catches them do not kill krenew
+// (their default action) and do not end the start-up: they are held and
+// raised again once the keeper has its own handler, so a SIGALRM sent as
+// soon as krenew started still forces a renewal.
+func TestStartupHoldsKeeperSignals(t *testing.T) {
+	st := beginStartup()
+	defer st.stop()
+	for _, s := range []syscall.Signal{syscall.SIGALRM, syscall.SIGALRM, syscall.SIGUSR1} {
+		if err := syscall.Kill(syscall.Getpid(), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st.mu.Lock()
+		n := len(st.held)
+		st.mu.Unlock()
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("held %d signals, want SIGALRM and SIGUSR1 once each", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st.ctx.Err() != nil || st.interrupted() != 0 {
+		t.Fatal("SIGALRM or SIGUSR1 ended the start-up")
+	}
+
+	keeper, stop := daemon.NotifySignals()
+	defer stop()
+	if sig := st.end(); sig != 0 {
+		t.Fatalf("end() = %v", sig)
+	}
+	st.replay()
+	got := map[os.Signal]bool{}
+	for len(got) < 2 {
+		select {
+		case s := <-keeper:
+			got[s] = true
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the keeper got %v, want SIGALRM and SIGUSR1", got)
+		}
+	}
+	if !got[syscall.SIGALRM] || !got[syscall.SIGUSR1] {
+		t.Errorf("the keeper got %v", got)
 	}
 }
