@@ -403,6 +403,22 @@ const nobody = 65534
 
 func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 	t.Helper()
+	if mode&0o111 != 0 {
+		// A program this process writes can be held open for writing by
+		// a child another test forks meanwhile, until that child execs,
+		// and running the program then fails with ETXTBSY ("text file
+		// busy"). cp writes it from a process of its own.
+		if _, err := os.Lstat(to); err == nil {
+			t.Fatalf("copying to %s: it exists", to)
+		}
+		if out, err := exec.Command("cp", from, to).CombinedOutput(); err != nil {
+			t.Fatalf("cp %s %s: %v\n%s", from, to, err, out)
+		}
+		if err := os.Chmod(to, mode); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
 	src, err := os.Open(from)
 	if err != nil {
 		t.Fatal(err)
