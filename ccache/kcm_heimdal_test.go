@@ -516,11 +516,12 @@ func TestKCMNameConstraintsForUsers(t *testing.T) {
 	d := testkcm.Start(t, testkcm.Options{})
 	// The test binary sits in a directory only root may enter.
 	bin := filepath.Join(d.Dir, "ccache-helper.test")
-	self, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
+	// cp, not a copy written by this process, which a child forked
+	// meanwhile could hold open for writing (ETXTBSY at the exec).
+	if out, err := exec.Command("cp", os.Args[0], bin).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v\n%s", err, out)
 	}
-	if err := os.WriteFile(bin, self, 0o755); err != nil {
+	if err := os.Chmod(bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-test.run=^TestKCMUserHelper$", "-test.v", "-test.count=1")

@@ -344,9 +344,7 @@ func TestOnceMinLifetimeAndAklog(t *testing.T) {
 
 	marker := filepath.Join(t.TempDir(), "aklog-ran")
 	script := filepath.Join(t.TempDir(), "fake-aklog")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$KRB5CCNAME\" > "+marker+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeProgram(t, script, "#!/bin/sh\necho \"$KRB5CCNAME\" > "+marker+"\n")
 	// 100 minutes: more than the lifetime, less than the renewable one
 	// (a longer -H is "cannot be renewed for long enough", as in kstart).
 	if r := krenewEnv(t, k, []string{"AKLOG=" + script}, "", "--once", "-H", "100", "-t", "-k", cc); r.code != 0 {

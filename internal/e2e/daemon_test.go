@@ -87,9 +87,7 @@ func TestDaemonNeverHoldsPassword(t *testing.T) {
 	cc, _ := cacheIn(t, "cc")
 	envDump := filepath.Join(t.TempDir(), "aklog-env")
 	aklog := filepath.Join(t.TempDir(), "aklog")
-	if err := os.WriteFile(aklog, []byte("#!/bin/sh\nenv > "+envDump+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeProgram(t, aklog, "#!/bin/sh\nenv > "+envDump+"\n")
 	began := time.Now()
 	r := krenewEnv(t, k, []string{"AKLOG=" + aklog}, password+"\n", "--password-stdin", "-t", "-u", "carol", "-l", "1h", "-r", "2h", "-k", cc)
 	m := detachedPid.FindStringSubmatch(r.stderr)

@@ -401,6 +401,17 @@ func wantEchoOn(t *testing.T, p *ptytest.PTY) {
 // when the tests run as root.
 const nobody = 65534
 
+// writeProgram writes a script krenew is to run (an $AKLOG), through
+// copyFile, so that it is never busy when krenew runs it.
+func writeProgram(t *testing.T, path, text string) {
+	t.Helper()
+	src := path + ".src"
+	if err := os.WriteFile(src, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, src, path, 0o755)
+}
+
 func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 	t.Helper()
 	if mode&0o111 != 0 {

@@ -61,9 +61,7 @@ func TestSecretsNoPasswordEquivalents(t *testing.T) {
 			aklog := filepath.Join(dir, "aklog")
 			script := "#!/bin/sh\necho $PPID > " + parent + ".tmp && mv " + parent + ".tmp " + parent +
 				"\ni=0; while [ ! -e " + release + " ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n"
-			if err := os.WriteFile(aklog, []byte(script), 0o755); err != nil {
-				t.Fatal(err)
-			}
+			writeProgram(t, aklog, script)
 			pidfile := filepath.Join(dir, "daemon.pid")
 			b := startBackground(t, append(k.Env(), "LC_ALL=C", "AKLOG="+aklog), password+"\n", krenewBin, "-t", "--password-stdin",
 				"-u", "dave", "-l", "1h", "-r", "2h", "-k", cc, "-p", pidfile)

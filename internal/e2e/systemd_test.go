@@ -126,9 +126,7 @@ func TestSystemdUnitAdoptsTicketFromKinit(t *testing.T) {
 	before := testkdc.Klist(t, k, cc)
 	envDir := t.TempDir()
 	aklog := filepath.Join(t.TempDir(), "aklog")
-	if err := os.WriteFile(aklog, []byte("#!/bin/sh\nenv > "+envDir+"/env.tmp && mv "+envDir+"/env.tmp "+envDir+"/env\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeProgram(t, aklog, "#!/bin/sh\nenv > "+envDir+"/env.tmp && mv "+envDir+"/env.tmp "+envDir+"/env\n")
 	sock := sdtest.Listen(t, "")
 	args := append(execStart(t, "krenew.service", t.TempDir()), "-t")
 	s := startService(t, k, sock, []string{"KRB5CCNAME=" + cc, "AKLOG=" + aklog}, "", args...)
