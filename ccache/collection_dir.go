@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 )
 
 // dirUniqueRandom is how many random characters MIT's new_unique puts
@@ -104,14 +103,15 @@ func newDirUnique(n Name) (Name, error) {
 func switchDir(n Name, o OpenOptions) error {
 	dir, file := filepath.Split(n.Path)
 	dir = filepath.Clean(dir)
-	if err := checkCollectionDir(dir, policyFor(o)); err != nil {
+	owner, err := checkedCollectionDir(dir, policyFor(o))
+	if err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(dir, ".primary.krenew-")
 	if err != nil {
 		return err
 	}
-	err = giveTo(tmp, collectionOwner(dir))
+	err = giveTo(tmp, owner)
 	if err == nil {
 		_, err = tmp.WriteString(file + "\n")
 	}
@@ -127,27 +127,15 @@ func switchDir(n Name, o OpenOptions) error {
 	return err
 }
 
-// collectionOwner is who the files root creates in a DIR collection must
-// belong to: the directory's owner, when that is not root (sudo krenew -k
-// DIR:/run/user/1000/krb5cc). A member or primary file left to root makes
-// the user's own klist -A fail ("Credentials cache permissions
-// incorrect") and the primary unreadable to the user's kinit. nil when
-// krenew is not root, or root owns the directory.
-func collectionOwner(dir string) *FileOwner {
-	if os.Geteuid() != 0 {
-		return nil
-	}
-	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil
-	}
-	st, ok := statOwner(fi)
-	if !ok || st.Uid == 0 {
+// newFileOwner is who the files root creates in a DIR collection whose
+// directory is dir must belong to: the directory's owner, when that is
+// not root (sudo krenew -k DIR:/run/user/1000/krb5cc). A member or primary
+// file left to root makes the user's own klist -A fail ("Credentials cache
+// permissions incorrect") and the primary unreadable to the user's kinit.
+// nil when krenew is not root, or root owns the directory.
+func newFileOwner(dir fs.FileInfo) *FileOwner {
+	st, ok := statOwner(dir)
+	if os.Geteuid() != 0 || !ok || st.Uid == 0 {
 		return nil
 	}
 	return &FileOwner{int(st.Uid), int(st.Gid)}

@@ -211,16 +211,26 @@ func parseDirSubsidiary(path string, pol ownerPolicy) (Name, error) {
 // used, and so must the writer, which checks it again then. The owner and
 // mode are those of the directory opened, without following a link.
 func checkCollectionDir(dir string, p ownerPolicy) error {
+	_, err := checkedCollectionDir(dir, p)
+	return err
+}
+
+// checkedCollectionDir is checkCollectionDir for a writer: it also says
+// who must own the files root creates in the directory (newFileOwner).
+func checkedCollectionDir(dir string, p ownerPolicy) (*FileOwner, error) {
 	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
-		return collectionDirError(dir, p, err)
+		return nil, collectionDirError(dir, p, err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("cannot use credential cache directory %s: %w", dir, err)
+		return nil, fmt.Errorf("cannot use credential cache directory %s: %w", dir, err)
 	}
-	return p.check(st, dir, roleDirectory)
+	if err := p.check(st, dir, roleDirectory); err != nil {
+		return nil, err
+	}
+	return newFileOwner(st), nil
 }
 
 // collectionDirError words a failed open of the collection directory; the

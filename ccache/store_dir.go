@@ -39,24 +39,25 @@ func (s dirStore) Update(fn func(old *Cache) (*Cache, error)) error {
 	}
 	// Whoever made the directory, krenew writes tickets only into one
 	// that is the user's: another user may have created it first.
-	if err := checkCollectionDir(dir, s.policy()); err != nil {
+	owner, err := checkedCollectionDir(dir, s.policy())
+	if err != nil {
 		return err
 	}
-	s.NewOwner = collectionOwner(dir)
+	s.NewOwner = owner
 	if err := s.FileStore.Update(fn); err != nil {
 		return err
 	}
 	if s.primaryName == "" {
 		return nil
 	}
-	return writePrimaryIfMissing(dir, s.primaryName)
+	return writePrimaryIfMissing(dir, s.primaryName, owner)
 }
 
 // writePrimaryIfMissing writes "<name>\n" to dir/primary unless a primary
 // is already recorded: switching the primary is kswitch's business, not
 // krenew's. The file is written aside and linked into place, so a reader
 // never sees an empty primary file and an existing one is never replaced.
-func writePrimaryIfMissing(dir, name string) error {
+func writePrimaryIfMissing(dir, name string, owner *FileOwner) error {
 	path := filepath.Join(dir, "primary")
 	if _, err := os.Lstat(path); err == nil {
 		return nil
@@ -69,7 +70,7 @@ func writePrimaryIfMissing(dir, name string) error {
 		return fail(err)
 	}
 	defer os.Remove(tmp.Name())
-	werr := giveTo(tmp, collectionOwner(dir))
+	werr := giveTo(tmp, owner)
 	if werr == nil {
 		_, werr = tmp.WriteString(name + "\n")
 	}

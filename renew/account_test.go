@@ -83,7 +83,7 @@ func TestCredentialFromReplyWithoutRenewTill(t *testing.T) {
 	types.SetFlag(&enc.Flags, flags.Renewable)
 	tkt := messages.Ticket{TktVNO: 5, Realm: "EXAMPLE.ORG", SName: enc.SName,
 		EncPart: types.EncryptedData{EType: 18, Cipher: []byte{1}}}
-	cred, err := credentialFromReply(types.NewPrincipalName(1, "alice"), "EXAMPLE.ORG", tkt, enc)
+	cred, err := credentialFromReply(types.NewPrincipalName(1, "alice"), "EXAMPLE.ORG", tkt, enc, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestCredentialFromReplyWithoutRenewTill(t *testing.T) {
 	// Without the flag, no renew-till stays none.
 	enc.Flags = asn1.BitString{}
 	types.SetFlag(&enc.Flags, flags.Forwardable)
-	cred, err = credentialFromReply(types.NewPrincipalName(1, "alice"), "EXAMPLE.ORG", tkt, enc)
+	cred, err = credentialFromReply(types.NewPrincipalName(1, "alice"), "EXAMPLE.ORG", tkt, enc, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,7 +160,7 @@ func (c *Client) initialFrom(ctx context.Context, r InitialRequest, sec secret, 
 		err.Principal, err.Realm = name, realm
 		return ccache.Credential{}, err
 	}
-	cred, err := credentialFromReply(rep.CName, rep.CRealm, rep.Ticket, enc)
+	cred, err := credentialFromReply(rep.CName, rep.CRealm, rep.Ticket, enc, false)
 	clear(enc.Key.KeyValue)
 	if err != nil {
 		return ccache.Credential{}, &Error{Kind: KindBadReply, Principal: name, Realm: realm, Err: err}

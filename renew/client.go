@@ -119,10 +119,10 @@ func uint32ToFlags(f uint32) asn1.BitString {
 }
 
 // credentialFromReply turns a decrypted KDC reply into what goes into the
-// cache. The ticket is re-encoded from the parsed reply; MIT's KDC sends
-// DER, so the bytes equal what was on the wire (kvno in the tests proves
-// the KDC accepts them back).
-func credentialFromReply(cname types.PrincipalName, crealm string, tkt messages.Ticket, enc messages.EncKDCRepPart) (ccache.Credential, error) {
+// cache; renewal says it answers a renewal. The ticket is re-encoded from
+// the parsed reply; MIT's KDC sends DER, so the bytes equal what was on the
+// wire (kvno in the tests proves the KDC accepts them back).
+func credentialFromReply(cname types.PrincipalName, crealm string, tkt messages.Ticket, enc messages.EncKDCRepPart, renewal bool) (ccache.Credential, error) {
 	raw, err := tkt.Marshal()
 	if err != nil {
 		return ccache.Credential{}, fmt.Errorf("cannot encode the ticket from the KDC: %w", err)
@@ -132,11 +132,13 @@ func credentialFromReply(cname types.PrincipalName, crealm string, tkt messages.
 		start = enc.AuthTime
 	}
 	renewTill := enc.RenewTill
-	if renewTill.IsZero() && flagsToUint32(enc.Flags)&ccache.FlagRenewable != 0 {
+	if renewTill.IsZero() && (renewal || flagsToUint32(enc.Flags)&ccache.FlagRenewable != 0) {
 		// renew-till is OPTIONAL (RFC 4120 5.4.2): Heimdal and Samba AD
-		// omit it from the last renewal, keeping the RENEWABLE flag. No
-		// renewal can extend such a ticket; stored as renew-till = end, it
-		// is planned as one at its renew-till, never as year 1.
+		// omit it from the renewal that reaches renew-till, and clear the
+		// RENEWABLE flag too; a ticket flagged renewable without it is as
+		// final. No renewal can extend either: stored as renew-till = end,
+		// it reads and is planned as the end of the renewable lifetime, as
+		// MIT's last renewal is, never as year 1.
 		renewTill = enc.EndTime
 	}
 	return ccache.Credential{

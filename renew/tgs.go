@@ -152,7 +152,7 @@ func (c *Client) renew(ctx context.Context, tgt ccache.Credential, now time.Time
 		return ccache.Credential{}, &Error{Kind: KindBadReply, Principal: name, Realm: realm,
 			Err: fmt.Errorf("the KDC's renewal reply for %s is not for krbtgt/%s", name, realm)}
 	}
-	cred, err := credentialFromReply(rep.CName, rep.CRealm, rep.Ticket, enc)
+	cred, err := credentialFromReply(rep.CName, rep.CRealm, rep.Ticket, enc, true)
 	if err != nil {
 		return ccache.Credential{}, &Error{Kind: KindBadReply, Principal: name, Realm: realm, Err: err}
 	}
@@ -162,13 +162,6 @@ func (c *Client) renew(ctx context.Context, tgt ccache.Credential, now time.Time
 	if cred.RenewTill.After(tgt.RenewTill.Add(c.Conf.ClockSkew())) || cred.EndTime.After(tgt.RenewTill.Add(c.Conf.ClockSkew())) {
 		return ccache.Credential{}, &Error{Kind: KindBadReply, Principal: name, Realm: realm,
 			Err: fmt.Errorf("the KDC's renewal reply for %s extends the ticket beyond its renewable lifetime", name)}
-	}
-	if cred.RenewTill.IsZero() {
-		// Heimdal and Samba AD send the renewal that reaches renew-till
-		// without renew-till and without the RENEWABLE flag. Kept as
-		// renew-till = end, it reads and is planned as the end of the
-		// renewable lifetime, as MIT's last renewal is, never as year 1.
-		cred.RenewTill = cred.EndTime
 	}
 	// Keep the original client principal as written (name type included),
 	// so the cache's default principal still matches it byte for byte.

@@ -920,3 +920,23 @@ func evictFromPageCache(path string) error {
 	}
 	return unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
 }
+
+// forceRenewalOnceStarted sends SIGALRM to a --foreground daemon once it
+// has printed its start line: it then holds the ticket, and renews it.
+func forceRenewalOnceStarted(t *testing.T, b *background, what string) {
+	t.Helper()
+	waitFor(t, what+": daemon start", 10*time.Second, func() bool { return strings.Contains(b.text(), "renewing ") || b.exited() })
+	_ = b.cmd.Process.Signal(syscall.SIGALRM)
+}
+
+// wantRefusedAtOnce: a run the KDC refused ended with status 1 within
+// 10 s and said msg once, naming the principal, with a hint.
+func wantRefusedAtOnce(t *testing.T, what string, code int, took time.Duration, out, msg, principal string) {
+	t.Helper()
+	if code != 1 || took > 10*time.Second {
+		t.Errorf("%s: exit status %d after %v, want 1 at once:\n%s", what, code, took.Round(time.Millisecond), out)
+	}
+	if strings.Count(out, msg) != 1 || !strings.Contains(out, principal) || !strings.Contains(out, "hint: ") {
+		t.Errorf("%s: want one message %q naming %s, with a hint:\n%s", what, msg, principal, out)
+	}
+}

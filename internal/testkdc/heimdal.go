@@ -199,23 +199,11 @@ func (h *Heimdal) Kadmin(t testing.TB, args ...string) string {
 }
 
 func (h *Heimdal) start() error {
-	out, err := os.OpenFile(filepath.Join(h.Dir, "kdc.stderr"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	cmd := h.heimdalCommand(heimdalKDC, "-c", h.Krb5Conf, "--addresses=127.0.0.1", fmt.Sprintf("--ports=%d", h.Port))
+	done, err := launch(cmd, filepath.Join(h.Dir, "kdc.stderr"))
 	if err != nil {
 		return err
 	}
-	cmd := h.heimdalCommand(heimdalKDC, "-c", h.Krb5Conf, "--addresses=127.0.0.1", fmt.Sprintf("--ports=%d", h.Port))
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = kdcProcAttr()
-	if err := cmd.Start(); err != nil {
-		out.Close()
-		return err
-	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		out.Close()
-		close(done)
-	}()
 	h.mu.Lock()
 	h.cmd, h.done = cmd, done
 	h.mu.Unlock()
@@ -236,15 +224,8 @@ func (h *Heimdal) waitReady(done <-chan struct{}) error {
 			return errors.New("heimdal's kdc exited during startup")
 		default:
 		}
-		path, err := lookTool("kinit")
-		if err != nil {
-			return err
-		}
-		cmd := exec.Command(path, "-c", "FILE:"+filepath.Join(h.Dir, "probe.ccache"), "testkdc-readiness-probe@"+h.Realm)
-		cmd.Env = h.Env()
-		cmd.Stdin = strings.NewReader("")
-		out, _ := cmd.CombinedOutput()
-		if strings.Contains(string(out), "not found in Kerberos database") {
+		out, ok := answersAS(h.Env(), h.Dir, h.Realm)
+		if ok {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -279,14 +260,7 @@ func (h *Heimdal) Stop() {
 // against this KDC with Env().
 func (h *Heimdal) Command(t testing.TB, prog string, args ...string) *exec.Cmd {
 	t.Helper()
-	path, err := lookTool(prog)
-	if err != nil {
-		t.Fatalf("testkdc: %v", err)
-	}
-	cmd := exec.Command(path, args...)
-	cmd.Env = h.Env()
-	cmd.WaitDelay = pipeGrace
-	return cmd
+	return toolCommand(t, h.Env(), prog, args...)
 }
 
 // Principal qualifies name with the realm.
@@ -296,18 +270,8 @@ func (h *Heimdal) Principal(name string) string {
 
 // Env is os.Environ() pointed at this KDC, as KDC.Env is.
 func (h *Heimdal) Env() []string {
-	drop := map[string]bool{
-		"KRB5_CONFIG": true, "KRB5_KDC_PROFILE": true, "KRB5CCNAME": true,
-		"KRB5_KTNAME": true, "KRB5_CLIENT_KTNAME": true, "KRB5_TRACE": true, "LD_LIBRARY_PATH": true,
-	}
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if !drop[name] {
-			env = append(env, kv)
-		}
-	}
-	return append(env, "KRB5_CONFIG="+h.Krb5Conf)
+	// The Heimdal programs get their libraries from heimdalCommand only.
+	return append(cleanEnv("LD_LIBRARY_PATH"), "KRB5_CONFIG="+h.Krb5Conf)
 }
 
 // Log is what the KDC logged, which says why it refused a request.

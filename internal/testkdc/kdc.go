@@ -1,6 +1,7 @@
 package testkdc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -169,27 +170,15 @@ func (k *KDC) start() error {
 	if err != nil {
 		return err
 	}
-	out, err := os.OpenFile(k.stderrPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
 	logStart := fileSize(k.logPath())
 	// -n keeps it in the foreground so this process owns it and can stop it.
 	cmd := exec.Command(path, "-n", "-r", k.Realm)
 	cmd.Env = k.Env()
 	cmd.Dir = k.Dir
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = kdcProcAttr()
-	if err := cmd.Start(); err != nil {
-		out.Close()
+	done, err := launch(cmd, k.stderrPath())
+	if err != nil {
 		return err
 	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		out.Close()
-		close(done)
-	}()
 	k.mu.Lock()
 	k.cmd, k.done = cmd, done
 	k.mu.Unlock()
@@ -219,13 +208,51 @@ func (k *KDC) waitReady(done <-chan struct{}, logStart int64) error {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	probe := "testkdc-readiness-probe@" + k.Realm
-	cache := "FILE:" + filepath.Join(k.Dir, "probe.ccache")
-	out, err := k.runTool("", "kinit", "-c", cache, probe)
-	if err == nil || !strings.Contains(out, "not found in Kerberos database") {
-		return fmt.Errorf("krb5kdc does not answer an AS-REQ: %v: %s", err, out)
+	if out, ok := answersAS(k.Env(), k.Dir, k.Realm); !ok {
+		return fmt.Errorf("krb5kdc does not answer an AS-REQ: %s", out)
 	}
 	return nil
+}
+
+// launch starts a KDC program in the background, its output going to
+// logPath, and closes done once it has exited; it dies with the test
+// binary (kdcProcAttr).
+func launch(cmd *exec.Cmd, logPath string) (done chan struct{}, err error) {
+	out, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = kdcProcAttr()
+	if err := cmd.Start(); err != nil {
+		out.Close()
+		return nil, err
+	}
+	done = make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		out.Close()
+		close(done)
+	}()
+	return done, nil
+}
+
+// answersAS asks realm's KDC, with MIT's kinit and env, for a principal
+// that does not exist, which works whatever a test did to the real ones:
+// a KDC that says so is serving.
+func answersAS(env []string, dir, realm string) (out string, ok bool) {
+	path, err := lookTool("kinit")
+	if err != nil {
+		return err.Error(), false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, "-c", "FILE:"+filepath.Join(dir, "probe.ccache"), "testkdc-readiness-probe@"+realm)
+	cmd.Env = env
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader("")
+	b, _ := cmd.CombinedOutput()
+	return string(b), strings.Contains(string(b), "not found in Kerberos database")
 }
 
 // Stop ends the KDC and waits for it to exit. Calling it again is harmless.
@@ -272,9 +299,18 @@ func (k *KDC) Principal(name string) string {
 // are set; KRB5CCNAME, KRB5_KTNAME, KRB5_CLIENT_KTNAME and KRB5_TRACE are
 // removed so the caller's own Kerberos setup cannot leak into a test.
 func (k *KDC) Env() []string {
+	return append(cleanEnv(), "KRB5_CONFIG="+k.Krb5Conf, "KRB5_KDC_PROFILE="+k.KDCConf)
+}
+
+// cleanEnv is os.Environ() without the variables that would point a
+// Kerberos program at the caller's own setup, nor also.
+func cleanEnv(also ...string) []string {
 	drop := map[string]bool{
 		"KRB5_CONFIG": true, "KRB5_KDC_PROFILE": true, "KRB5CCNAME": true,
 		"KRB5_KTNAME": true, "KRB5_CLIENT_KTNAME": true, "KRB5_TRACE": true,
+	}
+	for _, name := range also {
+		drop[name] = true
 	}
 	var env []string
 	for _, kv := range os.Environ() {
@@ -283,5 +319,5 @@ func (k *KDC) Env() []string {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "KRB5_CONFIG="+k.Krb5Conf, "KRB5_KDC_PROFILE="+k.KDCConf)
+	return env
 }

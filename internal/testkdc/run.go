@@ -24,12 +24,18 @@ const pipeGrace = 2 * time.Second
 // environment, start it in the background or signal it.
 func (k *KDC) Command(t testing.TB, prog string, args ...string) *exec.Cmd {
 	t.Helper()
+	return toolCommand(t, k.Env(), prog, args...)
+}
+
+// toolCommand is prog, found as lookTool finds it, with env.
+func toolCommand(t testing.TB, env []string, prog string, args ...string) *exec.Cmd {
+	t.Helper()
 	path, err := lookTool(prog)
 	if err != nil {
 		t.Fatalf("testkdc: %v", err)
 	}
 	cmd := exec.Command(path, args...)
-	cmd.Env = k.Env()
+	cmd.Env = env
 	cmd.WaitDelay = pipeGrace
 	return cmd
 }
